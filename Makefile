@@ -1,0 +1,47 @@
+# Machine Learning Engineering Open Book — build and test entry points.
+# Every target installs what it needs first (see scripts/bootstrap.py).
+# `make help` lists the targets.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help book site pdf serve check test bench clean setup-book setup-test
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+setup-book:
+	@$(PYTHON) scripts/bootstrap.py book
+
+setup-test:
+	@$(PYTHON) scripts/bootstrap.py test
+
+book: site pdf ## Build the site into site/ and both PDFs into site/pdf/
+
+site: setup-book ## Build the site alone into site/ (a failed build keeps the old site/)
+	$(PY) scripts/build_site.py
+
+pdf: setup-book ## Build both PDFs into site/pdf/ (a failed build keeps the old PDFs)
+	$(PY) scripts/build_pdf.py
+
+serve: setup-book ## Live preview at http://127.0.0.1:8000/
+	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
+
+check: setup-test ## Run the source checks: parity, data tables, style
+	$(PY) scripts/check_parity.py
+	$(PY) scripts/check_tables.py
+
+test: setup-test check book ## Run every check and test (what CI runs)
+	$(PY) -m pytest
+
+bench: setup-test book ## Print build, reload, page-weight and PDF figures (no pass/fail)
+	$(PY) scripts/bench_site.py
+	$(PY) scripts/bench_pdf.py
+
+clean: ## Remove site/ and caches (keeps .venv)
+	rm -rf site .cache .pytest_cache

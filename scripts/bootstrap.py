@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Install what a make target needs: Debian packages, the .venv and its pinned Python packages.
+
+Runs with the system's Python 3.11+, before the virtual environment exists.
+
+    bootstrap.py book   # what building the site and the PDFs needs
+    bootstrap.py test   # the above, plus what the tests and checks need
+
+Debian packages are installed with apt-get when this is Debian and we are root;
+otherwise it stops with one line that names what to install. Python packages
+come from requirements/<target>.txt, where every version is pinned; they are
+reinstalled only when that file changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements"
+
+# Debian package -> why the book needs it.
+DEBIAN_PACKAGES = {
+    "book": {
+        "fonts-noto-cjk": "Chinese text in the PDF (Noto Sans CJK SC)",
+        "fonts-noto-color-emoji": "emoji in the PDF",
+        "fonts-dejavu-core": "monospace Latin text in the PDF",
+        "libpango-1.0-0": "text layout for WeasyPrint",
+        "libpangoft2-1.0-0": "font loading for WeasyPrint",
+        "libharfbuzz-subset0": "font subsetting for WeasyPrint",
+        "git": "page dates and the commit printed on the PDF cover",
+    },
+    "test": {
+        "poppler-utils": "pdftotext, pdffonts and pdftoppm for the PDF tests",
+        "fio": "the storage chapter's fio job test",
+        "chromium": "the browser tests",
+    },
+}
+TARGET_INCLUDES = {"book": ["book"], "test": ["book", "test"]}
+
+
+def fail(message: str) -> None:
+    print(f"bootstrap: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def missing_debian_packages(names: list[str]) -> list[str]:
+    missing = []
+    for name in names:
+        result = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True
+        )
+        if result.returncode != 0 or "install ok installed" not in result.stdout:
+            missing.append(name)
+    return missing
+
+
+def ensure_debian_packages(target: str) -> None:
+    wanted = [name for part in TARGET_INCLUDES[target] for name in DEBIAN_PACKAGES[part]]
+    if os.environ.get("BOOK_SKIP_SYSTEM_PACKAGES") == "1":
+        return
+    if shutil.which("dpkg-query") is None or shutil.which("apt-get") is None:
+        fail("this is not Debian; install the equivalents of: " + " ".join(wanted)
+             + " (then rerun with BOOK_SKIP_SYSTEM_PACKAGES=1)")
+    missing = missing_debian_packages(wanted)
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        fail("missing Debian packages; as root run: apt-get install -y " + " ".join(missing))
+    print(f"bootstrap: installing Debian packages: {' '.join(missing)}", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
+    result = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env
+    )
+    if result.returncode != 0:
+        fail("apt-get could not install: " + " ".join(missing))
+    still = missing_debian_packages(missing)
+    if still:
+        fail("still missing after apt-get: " + " ".join(still))
+
+
+def ensure_venv() -> Path:
+    python = VENV / "bin" / "python"
+    if sys.version_info < (3, 11):
+        fail(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}; install python3.11")
+    if not python.exists():
+        print(f"bootstrap: creating {VENV}", flush=True)
+        result = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
+        if result.returncode != 0:
+            fail("could not create the virtual environment; install python3-venv")
+    return python
+
+
+def ensure_python_packages(python: Path, target: str) -> None:
+    lock = REQUIREMENTS / f"{target}.txt"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    stamp = VENV / f".installed-{target}"
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    print(f"bootstrap: installing the pinned Python packages of {lock.relative_to(ROOT)}", flush=True)
+    result = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-r", str(lock)]
+    )
+    if result.returncode != 0:
+        fail(f"pip could not install {lock.relative_to(ROOT)}")
+    stamp.write_text(digest + "\n")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0] not in TARGET_INCLUDES:
+        print(__doc__, file=sys.stderr)
+        return 2
+    target = argv[0]
+    ensure_debian_packages(target)
+    python = ensure_venv()
+    ensure_python_packages(python, target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,122 @@
+"""MkDocs hook: finish what mkdocs-static-i18n leaves undone for a two-language site.
+
+mkdocs-static-i18n builds the default language (zh) and then, from its own
+``on_post_build``, builds every other language into ``site/<lang>/``. This hook
+runs once per language build and
+
+* tags Chinese pages ``lang="zh-CN"`` (``zh`` alone lets fonts fall back to
+  Japanese glyph forms);
+* keeps one 404 page per language (static-i18n writes a single ``404.html``
+  in whichever language built last);
+* splits the one mixed search index into one index per language, and points
+  the search of each language's pages at its own index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bookconf import DEFAULT_LANGUAGE, LANGUAGES  # noqa: E402
+from mkdocs.plugins import event_priority  # noqa: E402
+
+# The 404 page as each language's build rendered it, keyed by language code.
+_not_found_pages: dict[str, str] = {}
+# Languages whose build has started and not yet finished (builds nest).
+_builds_in_progress: list[str] = []
+
+_HTML_TAG = re.compile(r'<html lang="[^"]*"')
+_CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+
+
+def build_language(config) -> str:
+    """The language of the build in progress (static-i18n sets the theme language per build)."""
+    lang = config.theme.get("language", DEFAULT_LANGUAGE)
+    if lang not in LANGUAGES:
+        raise ValueError(f"i18n_site: theme language {lang!r} is not one of {sorted(LANGUAGES)}")
+    return lang
+
+
+def on_post_page(output: str, page, config) -> str:
+    return render_language_page(output, build_language(config))
+
+
+def on_post_template(output_content: str, template_name: str, config) -> str:
+    if template_name != "404.html":
+        return output_content
+    lang = build_language(config)
+    html = render_language_page(output_content, lang)
+    _not_found_pages[lang] = html
+    return html
+
+
+def on_pre_build(config) -> None:
+    _builds_in_progress.append(build_language(config))
+
+
+# After static-i18n (priority -100), whose on_post_build runs the builds of the
+# other languages nested inside the default one. Only the outermost build,
+# which ends last, sees the whole site.
+@event_priority(-200)
+def on_post_build(config) -> None:
+    _builds_in_progress.pop()
+    if _builds_in_progress:
+        return
+    site = Path(config.site_dir)
+    write_not_found_pages(site)
+    split_search_index(site)
+    _not_found_pages.clear()
+
+
+def render_language_page(html: str, lang: str) -> str:
+    """Set the html lang tag and, for non-default languages, the search base."""
+    html = _HTML_TAG.sub(f'<html lang="{LANGUAGES[lang]["html_lang"]}"', html, count=1)
+    prefix = LANGUAGES[lang]["prefix"]
+    if not prefix:
+        return html
+
+    def rebase(match: re.Match) -> str:
+        data = json.loads(match.group(2))
+        base = data["base"].rstrip("/")
+        # Material looks for search/search_index.json under "base".
+        data["base"] = f"{base}/{prefix.rstrip('/')}"
+        return match.group(1) + json.dumps(data, ensure_ascii=False) + match.group(3)
+
+    return _CONFIG_SCRIPT.sub(rebase, html, count=1)
+
+
+def write_not_found_pages(site: Path) -> None:
+    for lang, html in _not_found_pages.items():
+        target = site / LANGUAGES[lang]["prefix"] / "404.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+
+
+def split_search_index(site: Path) -> None:
+    """Write one search index per language from the mixed one the build wrote."""
+    mixed_path = site / "search" / "search_index.json"
+    if not mixed_path.exists():
+        raise FileNotFoundError(f"i18n_site: {mixed_path} was not written; is the search plugin on?")
+    mixed = json.loads(mixed_path.read_text(encoding="utf-8"))
+    by_lang: dict[str, list] = {lang: [] for lang in LANGUAGES}
+    prefixes = sorted(
+        ((spec["prefix"], lang) for lang, spec in LANGUAGES.items() if spec["prefix"]),
+        key=lambda item: -len(item[0]),
+    )
+    for doc in mixed["docs"]:
+        location = doc["location"]
+        for prefix, lang in prefixes:
+            if location.startswith(prefix):
+                by_lang[lang].append({**doc, "location": location[len(prefix):]})
+                break
+        else:
+            by_lang[DEFAULT_LANGUAGE].append(doc)
+    for lang, docs in by_lang.items():
+        target = site / LANGUAGES[lang]["prefix"] / "search" / "search_index.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        index = {**mixed, "docs": docs}
+        target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Build the book PDF: collect chapters from the site, render them, assemble the book."""

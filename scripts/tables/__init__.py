@@ -1,0 +1,1 @@
+"""Comparison tables and plots generated from data/*.yaml (see scripts/hooks/data_tables.py)."""

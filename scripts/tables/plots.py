@@ -1,0 +1,265 @@
+"""Build-time SVG plots of the comparison data (matplotlib, Agg, no pyplot state).
+
+Text is kept as path glyphs (matplotlib's default svg.fonttype 'path') so the PDF step
+does not need the fonts; output is deterministic (fixed svg.hashsalt, no date).
+Chinese labels use "Noto Sans CJK SC" when installed; without a CJK font the Chinese
+plots fall back to English labels rather than drawing empty boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from functools import cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.patches
+import matplotlib.ticker
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .render import _num, sort_by_bf16
+from .strings import strings
+
+log = logging.getLogger("mkdocs.hooks.data_tables")
+
+PLOT_NAMES = ("accelerator-roofline", "intra-node-bandwidth", "inter-node-bandwidth")
+CJK_FONT = "Noto Sans CJK SC"
+LATIN_FONT = "DejaVu Sans"
+
+# Colour-blind-safe palette (Okabe-Ito), assigned in order of first appearance.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+
+
+def _find(family: str) -> bool:
+    try:
+        font_manager.findfont(font_manager.FontProperties(family=family),
+                              fallback_to_default=False)
+        return True
+    except ValueError:
+        return False
+
+
+@cache
+def has_font(family: str) -> bool:
+    if _find(family):
+        return True
+    # matplotlib's font cache may predate the font's installation: register the
+    # system's CJK font files directly and look again.
+    for path in font_manager.findSystemFonts():
+        if "CJK" in path:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue
+    return _find(family)
+
+
+def plot_language(lang: str) -> str:
+    """Language actually used for labels: 'zh' needs a CJK font, else English."""
+    if lang == "zh" and not has_font(CJK_FONT):
+        log.info("data_tables: font %r not installed; Chinese plots use English labels", CJK_FONT)
+        return "en"
+    return "en" if lang == "en" else "zh"
+
+
+def _rc(lang: str) -> dict:
+    families = [LATIN_FONT, CJK_FONT] if lang == "zh" else [LATIN_FONT]
+    return {
+        "svg.hashsalt": "ml-engineering-book-data-plots",
+        "svg.fonttype": "path",
+        "font.family": families,
+        "font.size": 9,
+        "axes.titlesize": 11,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.unicode_minus": False,
+    }
+
+
+def _colors(keys):
+    mapping = {}
+    for k in keys:
+        if k not in mapping:
+            mapping[k] = PALETTE[len(mapping) % len(PALETTE)]
+    return mapping
+
+
+def _to_svg(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _overlaps(a, b, pad=1.0) -> bool:
+    return not (a.x1 + pad < b.x0 or b.x1 + pad < a.x0 or a.y1 + pad < b.y0 or b.y1 + pad < a.y0)
+
+
+def plot_roofline(data: dict, lang: str) -> bytes:
+    s = strings(lang)
+    # merge accelerators that sit on exactly the same point (e.g. B200 and B300)
+    points: dict[tuple, list] = {}
+    vendors: dict[tuple, str] = {}
+    for row in sort_by_bf16(data["accelerators"]):
+        bf16 = _num(row["tflops"]["bf16"])
+        bw = _num(row["memory_bw_tbs"])
+        if bf16 is None or bw is None:
+            continue
+        key = (round(bw, 3), round(bf16, 1))
+        points.setdefault(key, []).append(row["model"])
+        vendors.setdefault(key, row["vendor"])
+    colors = _colors(vendors[k] for k in points)
+
+    with matplotlib.rc_context(_rc(lang)):
+        fig = Figure(figsize=(7.5, 5.2))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        xs = [k[0] for k in points]
+        ys = [k[1] for k in points]
+        xmin, xmax = min(xs) / 1.5, max(xs) * 1.6
+        ymin, ymax = min(ys) / 1.6, max(ys) * 1.6
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(ymin, ymax)
+        # constant ridge-point guides: TFLOPS = ridge x TB/s
+        guide_labels = []
+        for ridge in (100, 200, 400):
+            gx = [xmin, xmax]
+            ax.plot(gx, [ridge * x for x in gx], linestyle=":", linewidth=0.8, color="#888888",
+                    zorder=1)
+            # label where the guide enters the plot (bottom or left edge)
+            lx = max(xmin * 1.08, ymin * 1.12 / ridge)
+            guide_labels.append(ax.text(lx, ridge * lx, s["plot_roofline_ridge"].format(v=ridge),
+                                        fontsize=7, color="#666666", ha="left", va="top",
+                                        zorder=1))
+        for vendor in dict.fromkeys(vendors[k] for k in points):
+            keys = [k for k in points if vendors[k] == vendor]
+            ax.scatter([k[0] for k in keys], [k[1] for k in keys], s=28, color=colors[vendor],
+                       label=vendor, zorder=3, edgecolors="white", linewidths=0.5)
+        ticker = matplotlib.ticker
+        ax.xaxis.set_major_locator(ticker.FixedLocator([0.5, 1, 2, 4, 8, 16, 32]))
+        ax.yaxis.set_major_locator(ticker.FixedLocator([100, 200, 300, 500, 1000, 2000, 3000,
+                                                        5000, 10000]))
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            axis.set_minor_formatter(ticker.NullFormatter())
+        ax.set_title(s["plot_roofline_title"])
+        ax.set_xlabel(s["plot_roofline_x"])
+        ax.set_ylabel(s["plot_roofline_y"])
+        ax.grid(True, which="major", linewidth=0.4, color="#dddddd")
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+
+        # greedy, deterministic label placement that avoids overlapping earlier labels
+        renderer = fig.canvas.get_renderer()
+        placed = [ax.get_legend().get_window_extent(renderer)]
+        placed += [t.get_window_extent(renderer) for t in guide_labels]
+        axes_box = ax.get_window_extent(renderer)
+        candidates = [((5, 4), "left", "bottom"), ((5, -4), "left", "top"),
+                      ((-5, 4), "right", "bottom"), ((-5, -4), "right", "top"),
+                      ((0, 7), "center", "bottom"), ((0, -7), "center", "top"),
+                      ((9, 0), "left", "center"), ((-9, 0), "right", "center")]
+        for key in sorted(points, key=lambda k: (-k[1], k[0])):
+            label = " / ".join(points[key])
+            chosen = None
+            for offset, ha, va in candidates:
+                text = ax.annotate(label, key, xytext=offset, textcoords="offset points",
+                                   ha=ha, va=va, fontsize=7, zorder=4)
+                box = text.get_window_extent(renderer)
+                inside = (box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1
+                          and box.y0 >= axes_box.y0 and box.y1 <= axes_box.y1)
+                if inside and not any(_overlaps(box, p) for p in placed):
+                    chosen = box
+                    break
+                text.remove()
+            if chosen is None:
+                offset, ha, va = candidates[0]
+                text = ax.annotate(label, key, xytext=offset, textcoords="offset points",
+                                   ha=ha, va=va, fontsize=7, zorder=4)
+                chosen = text.get_window_extent(renderer)
+            placed.append(chosen)
+        return _to_svg(fig)
+
+
+def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt) -> bytes:
+    s = strings(lang)
+    rows = [r for r in rows if _num(r.get(value_key)) is not None]
+    # group by family (order of first appearance), then by year within a family
+    family_order = list(dict.fromkeys(r["family"] for r in rows))
+    rows = sorted(rows, key=lambda r: (family_order.index(r["family"]), r["year"], r["name"]))
+    colors = _colors(family_order)
+    with matplotlib.rc_context(_rc(lang)):
+        fig = Figure(figsize=(7.5, 0.9 + 0.28 * len(rows)))
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ys = list(range(len(rows)))[::-1]
+        values = [_num(r[value_key]) for r in rows]
+        labels = []
+        for r in rows:
+            label = f"{r['name']} ({r['year']})"
+            if r.get("availability") == "announced":
+                label += s["announced_suffix"]
+            labels.append(label)
+        ax.barh(ys, values, color=[colors[r["family"]] for r in rows], height=0.7,
+                hatch=None)
+        for y, r in zip(ys, rows):
+            if r.get("availability") == "announced":
+                ax.barh([y], [_num(r[value_key])], height=0.7, fill=False, hatch="///",
+                        edgecolor="white", linewidth=0)
+        ax.set_yticks(ys)
+        ax.set_yticklabels(labels, fontsize=8)
+        vmax = max(values)
+        ax.set_xlim(0, vmax * 1.15)
+        for y, v in zip(ys, values):
+            ax.text(v + vmax * 0.01, y, unit_fmt(v), va="center", fontsize=7)
+        ax.set_title(title)
+        ax.set_xlabel(xlabel)
+        ax.grid(True, axis="x", linewidth=0.4, color="#dddddd")
+        ax.set_axisbelow(True)
+        handles = [matplotlib.patches.Patch(color=colors[f], label=f) for f in family_order]
+        ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
+        return _to_svg(fig)
+
+
+def _fmt_int(v: float) -> str:
+    return f"{v:,.0f}" if v >= 100 or float(v).is_integer() else f"{v:g}"
+
+
+def plot_intra(data: dict, lang: str) -> bytes:
+    s = strings(lang)
+    return _bars(data["intra_node"], "bidirectional_gbs", lang, s["plot_intra_title"],
+                 s["plot_intra_x"], _fmt_int)
+
+
+def plot_inter(data: dict, lang: str) -> bytes:
+    s = strings(lang)
+    return _bars(data["inter_node"], "per_accelerator_gbps", lang, s["plot_inter_title"],
+                 s["plot_inter_x"], _fmt_int)
+
+
+PLOTTERS = {
+    "accelerator-roofline": plot_roofline,
+    "intra-node-bandwidth": plot_intra,
+    "inter-node-bandwidth": plot_inter,
+}
+
+
+def render_plot(name: str, data: dict, lang: str) -> bytes:
+    """SVG bytes of plot NAME; labels in LANG when the fonts allow it."""
+    return PLOTTERS[name](data, plot_language(lang))
+
+
+def plot_meta(name: str, lang: str) -> tuple[str, str]:
+    """(alt text, caption) of plot NAME in LANG."""
+    s = strings(lang)
+    key = {"accelerator-roofline": "roofline", "intra-node-bandwidth": "intra",
+           "inter-node-bandwidth": "inter"}[name]
+    return s[f"plot_{key}_alt"], s[f"plot_{key}_caption"]
+
+
+__all__ = ["PLOT_NAMES", "has_font", "math", "plot_meta", "render_plot"]

@@ -1,0 +1,212 @@
+"""Tests for the storage chapter: docs/storage/fio_summary.py and fio-ml.fio."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARY = ROOT / "docs" / "storage" / "fio_summary.py"
+JOBFILE = ROOT / "docs" / "storage" / "fio-ml.fio"
+FIXTURES = ROOT / "tests" / "fixtures" / "fio"
+
+
+def summarize(*args, stdin=None):
+    return subprocess.run(
+        [sys.executable, str(SUMMARY), *args],
+        input=stdin, capture_output=True, text=True, timeout=60,
+    )
+
+
+def table_rows(stdout):
+    """Parse the printed table into {(job, rw): [cells...]} (skips header lines)."""
+    rows = {}
+    for line in stdout.strip().splitlines()[2:]:
+        cells = line.split()
+        rows[(cells[0], cells[1])] = cells[2:]
+    return rows
+
+
+def test_help():
+    result = summarize("--help")
+    assert result.returncode == 0
+    assert "fio JSON" in result.stdout
+
+
+def test_fixture_numbers():
+    result = summarize(str(FIXTURES / "sample.json"))
+    assert result.returncode == 0, result.stderr
+    rows = table_rows(result.stdout)
+    # bs, MB/s, IOPS, mean lat (us), p99 lat (us)
+    assert rows[("ckpt-write", "write")] == ["1m", "2500.0", "2384", "3355.4", "5013.5"]
+    assert rows[("shard-read", "read")] == ["1m", "5000.0", "4768", "1677.7", "2801.7"]
+    # lat_percentiles=1: p99 comes from total latency (610.3), not clat (602.1)
+    assert rows[("rand-read-4k", "read")] == ["4k", "409.6", "100000", "318.4", "610.3"]
+    assert rows[("mixed-70-30", "read")] == ["16k", "73.4", "4480", "1234.6", "3014.7"]
+    assert rows[("mixed-70-30", "write")] == ["16k", "31.5", "1920", "2345.7", "4046.8"]
+    # directions with no I/O are not printed
+    assert ("ckpt-write", "read") not in rows
+    assert len(rows) == 5
+
+
+def test_stdin_and_leading_note():
+    text = (FIXTURES / "sample.json").read_text()
+    result = summarize("-", stdin="note: both iodepth >= 1 and synchronous I/O engine are selected\n" + text)
+    assert result.returncode == 0, result.stderr
+    assert ("shard-read", "read") in table_rows(result.stdout)
+
+
+def test_old_fio_without_bw_bytes():
+    report = json.loads((FIXTURES / "sample.json").read_text())
+    stats = report["jobs"][0]["write"]
+    del stats["bw_bytes"]
+    stats["bw"] = 1000000  # KiB/s -> 1024.0 MB/s
+    result = summarize(stdin=json.dumps(report))
+    assert result.returncode == 0, result.stderr
+    assert table_rows(result.stdout)[("ckpt-write", "write")][1] == "1024.0"
+
+
+def test_bad_json_fails():
+    result = summarize(str(FIXTURES / "truncated.json"))
+    assert result.returncode != 0
+    assert "not valid JSON" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty"),
+    ("{}", "no \"jobs\""),
+    ("[1, 2]", "not a JSON object"),
+])
+def test_wrong_shapes_fail(text, message):
+    result = summarize(stdin=text)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_missing_file_fails(tmp_path):
+    result = summarize(str(tmp_path / "nope.json"))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+
+
+def test_job_error_exits_one():
+    report = json.loads((FIXTURES / "sample.json").read_text())
+    report["jobs"][1]["error"] = 5
+    result = summarize(stdin=json.dumps(report))
+    assert result.returncode == 1
+    assert "shard-read" in result.stderr
+
+
+def supports_o_direct(directory):
+    flag = getattr(os, "O_DIRECT", None)
+    if flag is None:
+        return False
+    probe = directory / ".odirect-probe"
+    try:
+        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | flag, 0o600)
+    except OSError:
+        return False
+    os.close(fd)
+    probe.unlink()
+    return True
+
+
+@pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+def test_real_fio_run(tmp_path):
+    jobfile = JOBFILE
+    text = JOBFILE.read_text()
+    assert "directory=${FIO_DIR}" in text
+    assert "size=16m" in text
+    if not supports_o_direct(tmp_path):  # e.g. tmpfs
+        jobfile = tmp_path / "fio-ml-buffered.fio"
+        jobfile.write_text(text.replace("direct=1", "direct=0"))
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    out = tmp_path / "result.json"
+    env = dict(os.environ, FIO_DIR=str(data_dir))
+    run = subprocess.run(
+        ["fio", "--output-format=json", f"--output={out}", str(jobfile)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = summarize(str(out))
+    assert result.returncode == 0, result.stderr
+    rows = table_rows(result.stdout)
+    assert set(rows) == {("seq-write-1m", "write"), ("seq-read-1m", "read"), ("rand-read-4k", "read")}
+    for cells in rows.values():
+        assert float(cells[1]) > 0  # MB/s
+        assert float(cells[2]) > 0  # IOPS
+    # unlink=1 on the last job removes the data file
+    assert not (data_dir / "fio-ml.dat").exists()
+
+
+@pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+def test_jobfile_needs_fio_dir(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "FIO_DIR"}
+    run = subprocess.run(
+        ["fio", "--output-format=json", str(JOBFILE)],
+        env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )
+    assert run.returncode != 0
+
+
+PACK = ROOT / "docs" / "storage" / "pack_shards.py"
+INODE_CHECK = ROOT / "docs" / "storage" / "inode-check.sh"
+
+
+def make_samples(src, n=60):
+    for i in range(n):
+        klass = "cat" if i % 2 else "dog"
+        (src / klass).mkdir(parents=True, exist_ok=True)
+        (src / klass / f"{i:04d}.jpg").write_bytes(os.urandom(3000 + 37 * i))
+        (src / klass / f"{i:04d}.cls.txt").write_text(klass)
+
+
+def test_pack_shards(tmp_path):
+    import tarfile
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_samples(src)
+    run = subprocess.run(
+        [sys.executable, str(PACK), str(src), str(out), "--shard-mb", "0.05", "--shuffle", "1"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "120 files in 60 samples" in run.stdout
+    shards = sorted(out.glob("shard-*.tar"))
+    assert len(shards) > 1
+    seen = []
+    for shard in shards:
+        with tarfile.open(shard) as tar:
+            names = tar.getnames()
+        keys = [n.split(".", 1)[0] for n in names]
+        # the two files of a sample are adjacent and never split across shards
+        assert len(keys) % 2 == 0
+        assert all(keys[i] == keys[i + 1] for i in range(0, len(keys), 2))
+        seen.extend(names)
+    expected = sorted(p.relative_to(src).as_posix() for p in src.rglob("*") if p.is_file())
+    assert sorted(seen) == expected
+
+
+def test_pack_shards_rejects_bad_args(tmp_path):
+    run = subprocess.run([sys.executable, str(PACK), str(tmp_path / "missing"), str(tmp_path / "o")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "not a directory" in run.stderr
+
+
+def test_inode_check(tmp_path):
+    make_samples(tmp_path, n=10)
+    run = subprocess.run(["bash", str(INODE_CHECK), str(tmp_path)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "IUse%" in run.stdout
+    assert "files:           20" in run.stdout
+    assert "< 4 KiB:         20 (100%)" in run.stdout
+    bad = subprocess.run(["bash", str(INODE_CHECK)], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2

@@ -1,0 +1,187 @@
+"""The book's PDFs: text, fonts, outline, links, metadata; and the PDF step's bad-input handling."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from bookconf import ROOT
+from conftest import build_fixture
+
+BUILD_PDF = ROOT / "scripts" / "build_pdf.py"
+FIXTURE_NAV = """nav:
+  - 首页: index.md
+  - 第一部分:
+      - part/index.md
+      - part/chapter.md
+"""
+
+
+def pdf_path(site: Path, lang: str) -> Path:
+    path = site / "pdf" / f"ml-engineering-{lang}.pdf"
+    if not path.exists():
+        pytest.fail(f"{path} is not built: run `make book`")
+    return path
+
+
+def pdf_text(path: Path, first: int | None = None, last: int | None = None) -> str:
+    command = ["pdftotext", "-enc", "UTF-8"]
+    if first:
+        command += ["-f", str(first), "-l", str(last or first)]
+    return subprocess.run([*command, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def outline_titles(reader: PdfReader) -> list[tuple[str, list]]:
+    def walk(items):
+        tree = []
+        for item in items:
+            if isinstance(item, list):
+                tree[-1] = (tree[-1][0], walk(item))
+            else:
+                tree.append((item.title, []))
+        return tree
+    return walk(reader.outline)
+
+
+def check_internal_links(reader: PdfReader) -> int:
+    pages = {page.indirect_reference.idnum for page in reader.pages}
+    count = 0
+    for page in reader.pages:
+        for ref in page.get("/Annots", []) or []:
+            annotation = ref.get_object()
+            action = annotation.get("/A")
+            if action is None:
+                continue
+            if action.get("/S") == "/URI":
+                assert not str(action["/URI"]).startswith("book:"), f"unresolved link {action['/URI']}"
+                continue
+            destination = action["/D"]
+            assert destination[0].idnum in pages, "internal link to a page outside the PDF"
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_book_pdf(site, lang):
+    path = pdf_path(site, lang)
+    reader = PdfReader(path)
+    assert len(reader.pages) > 50
+    text = pdf_text(path)
+    if lang == "zh":
+        assert "机器学习工程开放手册" in text and "张量并行" in text
+    else:
+        assert "Machine Learning Engineering Open Book" in text and "tensor parallelism" in text.lower()
+    # Cover and contents, with page numbers for the chapters.
+    assert ("目录" if lang == "zh" else "Contents") in pdf_text(path, 2)
+    assert re.search(r"\b\d{2,3}\s*$", pdf_text(path, 2), re.M)
+    outline = outline_titles(reader)
+    parts = [title for title, children in outline if children]
+    expected = {"zh": {"计算", "网络", "存储", "调试"}, "en": {"Compute", "Network", "Storage", "Debugging"}}[lang]
+    assert expected <= set(parts), parts
+    assert any(grand for _, children in outline for _, grand in children), "no section bookmarks"
+    assert check_internal_links(reader) > 50
+    info = reader.metadata
+    assert info.title and info.author and info.creation_date
+    assert str(reader.trailer["/Root"]["/Lang"]) == {"zh": "zh-CN", "en": "en"}[lang]
+
+
+def test_chinese_pdf_embeds_noto_sans_cjk_sc(site):
+    fonts = subprocess.run(["pdffonts", str(pdf_path(site, "zh"))], capture_output=True, text=True, check=True).stdout
+    rows = [line for line in fonts.splitlines() if "Noto-Sans-CJK-SC" in line]
+    assert rows and all(" yes " in row for row in rows), fonts
+    assert not [line for line in fonts.splitlines()[2:] if " no " in line.split("Identity-H")[-1][:8]], fonts
+
+
+def build_pdf(site: Path, config: Path, out: Path, cache: Path, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BUILD_PDF), "--site", str(site), "--config", str(config),
+                           "--out", str(out), "--cache", str(cache), "--workers", "2"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def fixture_book(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pdf-book")
+    result, site = build_fixture("pdf-book", tmp, FIXTURE_NAV)
+    assert result.returncode == 0, result.stderr
+    return tmp, site
+
+
+def test_fixture_book_is_reproducible_and_well_formed(fixture_book, tmp_path):
+    tmp, site = fixture_book
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764460800"}
+    outputs = []
+    for run in ("a", "b"):
+        result = build_pdf(site, tmp / "mkdocs.yml", tmp_path / run, tmp_path / f"cache-{run}", env)
+        assert result.returncode == 0, result.stderr
+        outputs.append((tmp_path / run / "ml-engineering-zh.pdf").read_bytes())
+    assert outputs[0] == outputs[1], "two builds of the same input differ"
+    path = tmp_path / "a" / "ml-engineering-zh.pdf"
+    text = pdf_text(path)
+    # The long code line is split with a continuation mark, none of it lost.
+    assert "↩" in text and "run-042" in text
+    assert "3.35 TB/s" in text
+    reader = PdfReader(path)
+    assert check_internal_links(reader) >= 3
+    assert reader.metadata.creation_date.year == 2025
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "Noto-Color-Emoji" in fonts
+
+
+def keep_old_pdf(out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    old = out / "ml-engineering-zh.pdf"
+    old.write_bytes(b"%PDF-old")
+    return old
+
+
+def test_missing_cjk_font_stops_and_keeps_old_pdfs(fixture_book, tmp_path):
+    tmp, site = fixture_book
+    empty = tmp_path / "fonts.conf"
+    empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                     f"<cachedir>{tmp_path}/fc-cache</cachedir></fontconfig>")
+    old = keep_old_pdf(tmp_path / "out")
+    result = build_pdf(site, tmp / "mkdocs.yml", tmp_path / "out", tmp_path / "cache",
+                       {**os.environ, "FONTCONFIG_FILE": str(empty)})
+    assert result.returncode == 1
+    assert "Noto Sans CJK SC" in result.stderr and "fonts-noto-cjk" in result.stderr
+    assert old.read_bytes() == b"%PDF-old"
+
+
+def test_missing_image_stops_and_keeps_old_pdfs(fixture_book, tmp_path):
+    tmp, site = fixture_book
+    broken = tmp_path / "site"
+    subprocess.run(["cp", "-r", str(site), str(broken)], check=True)
+    (broken / "diagram.svg").unlink()
+    old = keep_old_pdf(tmp_path / "out")
+    result = build_pdf(broken, tmp / "mkdocs.yml", tmp_path / "out", tmp_path / "cache")
+    assert result.returncode == 1
+    assert "docs/index.md: image diagram.svg not found" in result.stderr
+    assert old.read_bytes() == b"%PDF-old"
+
+
+def test_nav_page_that_does_not_exist_stops(fixture_book, tmp_path):
+    tmp, site = fixture_book
+    config = tmp_path / "mkdocs.yml"
+    config.write_text((tmp / "mkdocs.yml").read_text() + "  - 幽灵: ghost.md\n")
+    result = build_pdf(site, config, tmp_path / "out", tmp_path / "cache")
+    assert result.returncode == 1
+    assert "the nav names 'ghost.md', which does not exist" in result.stderr
+
+
+def test_character_no_font_draws_stops(fixture_book, tmp_path):
+    tmp, site = fixture_book
+    broken = tmp_path / "site"
+    subprocess.run(["cp", "-r", str(site), str(broken)], check=True)
+    page = broken / "part" / "chapter" / "index.html"
+    # U+13000 EGYPTIAN HIEROGLYPH A001: none of the book's fonts has it.
+    page.write_text(page.read_text(encoding="utf-8").replace("很宽的表格</h2>", "很宽的表格 \U00013000</h2>"),
+                    encoding="utf-8")
+    result = build_pdf(broken, tmp / "mkdocs.yml", tmp_path / "out", tmp_path / "cache")
+    assert result.returncode == 1
+    assert "docs/part/chapter.md: no font draws" in result.stderr and "U+13000" in result.stderr

@@ -1,0 +1,133 @@
+"""What a reader gets from the built site: languages, parts, switcher, 404s, search, no third-party hosts."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from bookconf import LANGUAGES, PARTS
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def html_lang(page: Path) -> str:
+    match = re.search(r'<html lang="([^"]+)"', page.read_text(encoding="utf-8"))
+    assert match, f"{page} has no <html lang>"
+    return match.group(1)
+
+
+def test_home_pages_carry_their_language(site):
+    assert html_lang(site / "index.html") == "zh-CN"
+    assert html_lang(site / "en" / "index.html") == "en"
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_every_part_has_a_page_in_both_languages(site, part):
+    zh, en = site / part / "index.html", site / "en" / part / "index.html"
+    assert zh.exists() and en.exists(), f"missing {zh} or {en}"
+    assert html_lang(zh) == "zh-CN" and html_lang(en) == "en"
+    assert CJK.search(zh.read_text(encoding="utf-8"))
+
+
+def switcher_links(page: Path) -> dict[str, str]:
+    text = page.read_text(encoding="utf-8")
+    return dict((lang, href) for href, lang in re.findall(r'<a href="([^"]*)" hreflang="([^"]+)" class="md-select__link"', text))
+
+
+def test_language_switcher_stays_on_the_same_page(site):
+    assert switcher_links(site / "compute" / "index.html")["en"] == "../en/compute/"
+    assert switcher_links(site / "en" / "compute" / "index.html")["zh"] == "../../compute/"
+
+
+def test_one_404_page_per_language(site):
+    zh, en = site / "404.html", site / "en" / "404.html"
+    assert html_lang(zh) == "zh-CN" and html_lang(en) == "en"
+    assert CJK.search(re.sub(r"<nav.*?</nav>", "", zh.read_text(encoding="utf-8"), flags=re.S))
+
+
+def load_index(site: Path, lang: str) -> list[dict]:
+    return json.loads((site / LANGUAGES[lang]["prefix"] / "search" / "search_index.json").read_text("utf-8"))["docs"]
+
+
+def test_search_index_is_split_per_language(site):
+    zh, en = load_index(site, "zh"), load_index(site, "en")
+    assert zh and en
+    assert not any(doc["location"].startswith("en/") for doc in zh)
+    # English pages are indexed relative to /en/, and hold no Chinese page text.
+    assert {doc["location"] for doc in en} & {"", "compute/"}
+    assert sum(bool(CJK.search(doc["text"])) for doc in zh) > len(zh) // 2
+    en_text = " ".join(doc["text"] for doc in en)
+    assert "parallelism" in en_text and "checkpoints" in en_text
+
+
+def test_chinese_text_is_cut_into_words_for_search(site):
+    # Material's search plugin runs jieba at build time and marks word breaks with U+200B.
+    text = " ".join(doc["text"] for doc in load_index(site, "zh"))
+    assert "\u200b" in text
+    assert "并行\u200b" in text or "\u200b并行" in text
+
+
+def test_search_of_english_pages_reads_the_english_index(site):
+    page = (site / "en" / "compute" / "index.html").read_text(encoding="utf-8")
+    config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', page, re.S).group(1))
+    assert config["base"] == "../../en"
+
+
+class ResourceCollector(HTMLParser):
+    """Collect every URL a browser would load while showing the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "audio", "video") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        if tag == "link" and attrs.get("href"):
+            rel = set((attrs.get("rel") or "").split())
+            if rel & {"stylesheet", "preload", "icon", "modulepreload", "manifest", "prefetch"}:
+                self.urls.append(attrs["href"])
+
+
+def is_foreign(url: str) -> bool:
+    return bool(re.match(r"^(https?:)?//", url))
+
+
+def test_nothing_is_loaded_from_another_host(site):
+    foreign = []
+    for page in site.rglob("*.html"):
+        collector = ResourceCollector()
+        collector.feed(page.read_text(encoding="utf-8"))
+        # The 404 pages use absolute URLs on the site's own host (site_url).
+        own = "https://ml-engineering-book.github.io/"
+        foreign += [f"{page}: {url}" for url in collector.urls if is_foreign(url) and not url.startswith(own)]
+    for sheet in site.rglob("*.css"):
+        for url in re.findall(r"url\((['\"]?)([^)'\"]+)\1\)", sheet.read_text(encoding="utf-8")):
+            if is_foreign(url[1]):
+                foreign.append(f"{sheet}: {url[1]}")
+    assert not foreign, "\n".join(foreign[:20])
+
+
+def test_chinese_headings_get_readable_anchors(site):
+    bad = [str(page) for page in site.rglob("*.html") if re.search(r'<h[2-6] id="_\d+"', page.read_text("utf-8"))]
+    assert not bad, f"headings with '_N' anchors: {bad[:10]}"
+
+
+def test_edit_link_points_at_the_page_of_that_language(site):
+    zh = (site / "compute" / "index.html").read_text(encoding="utf-8")
+    en = (site / "en" / "compute" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'href="[^"]*/edit/main/docs/compute/index\.md"', zh)
+    assert re.search(r'href="[^"]*/edit/main/docs/compute/index\.en\.md"', en)
+
+
+def test_nav_titles_are_translated(site):
+    en = (site / "en" / "index.html").read_text(encoding="utf-8")
+    zh = (site / "index.html").read_text(encoding="utf-8")
+    for title in ("Insights", "Compute", "Storage", "Network", "Orchestration", "Debugging"):
+        assert f">{title}<" in en or f"{title}\n" in en, title
+    assert "洞见" in zh and "网络" in zh
