@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NullObject, TextStringObject
 
@@ -25,7 +26,7 @@ FURNITURE_CSS = """
   @top-right { content: string(header); font-size: 7.5pt; color: #5f6368; }
   @bottom-center { content: counter(page); font-size: 8pt; color: #5f6368; } }
 @page:first { @top-right { content: none; } @bottom-center { content: none; } }
-html { font-family: "Noto Sans CJK SC", sans-serif; }
+html { font-family: "Noto Sans CJK SC Subset", "Noto Sans CJK SC", sans-serif; }
 div { height: 1px; break-after: page; string-set: header attr(data-header); }
 div:last-child { break-after: auto; }
 """
@@ -72,7 +73,8 @@ def toc_row(css: str, title: str, key: str, page: int) -> str:
             f'<span class="toc-dots"></span><span class="toc-page">{page}</span></a></li>')
 
 
-def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered]) -> tuple[bytes, dict]:
+def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered],
+                 font_css: str) -> tuple[bytes, dict]:
     """Render cover + contents, iterating until the number of contents pages is stable."""
     front_pages = 2
     for _ in range(4):
@@ -80,26 +82,31 @@ def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Re
         for chapter in chapters:
             starts[chapter.key] = page
             page += rendered[chapter.key].pages
+        fonts = FontConfiguration()
         document = weasyprint.HTML(string=front_matter_html(info, chapters, starts)).render(
-            stylesheets=[weasyprint.CSS(filename=str(CSS_FILE))])
+            stylesheets=[weasyprint.CSS(filename=str(CSS_FILE), font_config=fonts),
+                         weasyprint.CSS(string=font_css, font_config=fonts)], font_config=fonts)
         if len(document.pages) == front_pages:
             return document.write_pdf(pdf_identifier=b"front"), starts
         front_pages = len(document.pages)
     raise BookError("the table of contents did not settle on a page count")
 
 
-def furniture_pdf(headers: list[str]) -> PdfReader:
+def furniture_pdf(headers: list[str], font_css: str) -> PdfReader:
     """One page per book page with only its running header and page number."""
     body = "".join(f'<div data-header="{html.escape(h, quote=True)}"></div>' for h in headers)
+    fonts = FontConfiguration()
     document = weasyprint.HTML(string=f"<!DOCTYPE html><html><body>{body}</body></html>").render(
-        stylesheets=[weasyprint.CSS(string=FURNITURE_CSS)])
+        stylesheets=[weasyprint.CSS(string=FURNITURE_CSS, font_config=fonts),
+                     weasyprint.CSS(string=font_css, font_config=fonts)], font_config=fonts)
     if len(document.pages) != len(headers):
         raise BookError(f"page furniture: expected {len(headers)} pages, got {len(document.pages)}")
     return PdfReader(io.BytesIO(document.write_pdf(pdf_identifier=b"furniture")))
 
 
-def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], out: Path) -> dict:
-    front, starts = render_front(info, chapters, rendered)
+def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], out: Path,
+             font_css: str) -> dict:
+    front, starts = render_front(info, chapters, rendered, font_css)
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
     front_count = len(writer.pages)
@@ -107,9 +114,10 @@ def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Render
     for chapter in chapters:
         writer.append(PdfReader(rendered[chapter.key].pdf), import_outline=False)
         headers += [f"{chapter.part} · {chapter.title}" if chapter.part else chapter.title] * rendered[chapter.key].pages
-    furniture = furniture_pdf(headers)
+    furniture = furniture_pdf(headers, font_css)
     for index in range(1, len(writer.pages)):
         writer.pages[index].merge_page(furniture.pages[index])
+        writer.pages[index].compress_content_streams()  # merge_page leaves the joined stream uncompressed
     targets = anchor_targets(chapters, rendered, starts)
     links, unresolved = fix_links(writer, targets)
     if unresolved:
@@ -121,6 +129,7 @@ def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Render
                          "/CreationDate": pdf_date(info.date), "/ModDate": pdf_date(info.date)})
     writer._root_object[NameObject("/Lang")] = TextStringObject(info.lang)
     writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as handle:
         writer.write(handle)

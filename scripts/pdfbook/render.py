@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 
 CSS_FILE = Path(__file__).with_name("book.css")
 
@@ -67,8 +68,10 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        css = [weasyprint.CSS(filename=str(CSS_FILE))] + [weasyprint.CSS(string=s) for s in stylesheets]
-        document = weasyprint.HTML(string=html, base_url=base_url).render(stylesheets=css)
+        fonts = FontConfiguration()  # needed for the @font-face rules in stylesheets
+        css = [weasyprint.CSS(filename=str(CSS_FILE), font_config=fonts)]
+        css += [weasyprint.CSS(string=sheet, font_config=fonts) for sheet in stylesheets]
+        document = weasyprint.HTML(string=html, base_url=base_url).render(stylesheets=css, font_config=fonts)
     finally:
         logger.removeHandler(handler)
     px_to_pt = 0.75
