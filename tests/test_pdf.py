@@ -86,6 +86,11 @@ def test_book_pdf(site, lang):
     assert expected <= set(parts), parts
     assert any(grand for _, children in outline for _, grand in children), "no section bookmarks"
     assert check_internal_links(reader) > 50
+    uris = {str(ref.get_object()["/A"]["/URI"]) for page in reader.pages for ref in page.get("/Annots", []) or []
+            if ref.get_object().get("/A", {}).get("/S") == "/URI"}
+    repo = "https://github.com/ml-engineering-book/ml-engineering/blob/main/docs/"
+    assert repo + "compute/accelerator/benchmarks/mamf-finder.py" in uris, "script links must point at the repository"
+    assert any(uri.startswith("https://www.nvidia.com/") for uri in uris), "external links must stay clickable"
     info = reader.metadata
     assert info.title and info.author and info.creation_date
     assert str(reader.trailer["/Root"]["/Lang"]) == {"zh": "zh-CN", "en": "en"}[lang]
@@ -185,3 +190,20 @@ def test_character_no_font_draws_stops(fixture_book, tmp_path):
     result = build_pdf(broken, tmp / "mkdocs.yml", tmp_path / "out", tmp_path / "cache")
     assert result.returncode == 1
     assert "docs/part/chapter.md: no font draws" in result.stderr and "U+13000" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_text_is_cut_off_at_the_margin(site, lang, tmp_path):
+    """Every word lies inside the text block (18 mm side margins), with 2 pt of tolerance."""
+    boxes = tmp_path / "boxes.html"
+    subprocess.run(["pdftotext", "-bbox", str(pdf_path(site, lang)), str(boxes)], check=True)
+    margin, page, width, outside = 18 / 25.4 * 72, 0, 0.0, []
+    for line in boxes.read_text(encoding="utf-8").splitlines():
+        found = re.search(r'<page width="([\d.]+)"', line)
+        if found:
+            page, width = page + 1, float(found.group(1))
+            continue
+        word = re.search(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>', line)
+        if word and (float(word.group(1)) < margin - 2 or float(word.group(2)) > width - margin + 2):
+            outside.append(f"page {page}: {word.group(3)!r} at x={word.group(1)}..{word.group(2)}")
+    assert not outside, "\n".join(outside[:20])

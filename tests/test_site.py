@@ -131,3 +131,48 @@ def test_nav_titles_are_translated(site):
     for title in ("Insights", "Compute", "Storage", "Network", "Orchestration", "Debugging"):
         assert f">{title}<" in en or f"{title}\n" in en, title
     assert "洞见" in zh and "网络" in zh
+
+
+SITE_PATH = "/ml-engineering/"  # the path of site_url in mkdocs.yml
+TOOLS = ("compute/accelerator/benchmarks/mamf-finder.py", "network/benchmarks/all_reduce_bench.py",
+         "debug/torch-distributed-gpu-test.py")
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_tools_are_served_for_download(site, tool):
+    served = site / tool
+    assert served.is_file() and served.read_bytes() == (site.parent / "docs" / tool).read_bytes()
+
+
+class LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("href", "src"):
+            if tag in ("a", "img", "link", "script") and attrs.get(name):
+                self.links.append(attrs[name])
+
+
+def test_every_relative_link_in_the_built_site_resolves(site):
+    broken = []
+    for page in site.rglob("*.html"):
+        if page.name == "404.html":
+            continue  # uses absolute URLs on the deployed host
+        collector = LinkCollector()
+        collector.feed(page.read_text(encoding="utf-8"))
+        for link in collector.links:
+            if re.match(r"^([a-z]+:|//|#)", link):
+                continue
+            path = link.split("#")[0].split("?")[0]
+            if path.startswith(SITE_PATH):  # absolute on the deployed host, e.g. the home page's alternates
+                target = site / path[len(SITE_PATH):]
+            else:
+                target = (page.parent / path).resolve()
+            if link.split("#")[0].endswith("/") or target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(site)}: {link}")
+    assert not broken, "\n".join(sorted(set(broken))[:30])
