@@ -5,11 +5,14 @@ Runs with the system's Python 3.11+, before the virtual environment exists.
 
     bootstrap.py book   # what building the site and the PDFs needs
     bootstrap.py test   # the above, plus what the tests and checks need
+                        # (and the Node packages of package-lock.json: axe-core)
 
 Debian packages are installed with apt-get when this is Debian and we are root;
 otherwise it stops with one line that names what to install. Python packages
 come from requirements/<target>.txt, where every version is pinned; they are
-reinstalled only when that file changes.
+reinstalled only when that file changes. For `test`, `npm ci` installs the Node
+packages pinned in package-lock.json into node_modules/, again only when that
+file changes.
 """
 
 from __future__ import annotations
@@ -43,6 +46,12 @@ DEBIAN_PACKAGES = {
     },
 }
 TARGET_INCLUDES = {"book": ["book"], "test": ["book", "test"]}
+# Debian's npm (it brings Debian's nodejs), wanted by `test` only where no npm is
+# installed: NodeSource's nodejs ships its own npm and conflicts with Debian's.
+NPM_DEBIAN_PACKAGE = "npm"
+NODE_LOCK = ROOT / "package-lock.json"
+NODE_MODULES = ROOT / "node_modules"
+NODE_STAMP = NODE_MODULES / ".installed-package-lock"
 
 
 def fail(message: str) -> None:
@@ -63,6 +72,8 @@ def missing_debian_packages(names: list[str]) -> list[str]:
 
 def ensure_debian_packages(target: str) -> None:
     wanted = [name for part in TARGET_INCLUDES[target] for name in DEBIAN_PACKAGES[part]]
+    if target == "test" and shutil.which("npm") is None:
+        wanted.append(NPM_DEBIAN_PACKAGE)
     if os.environ.get("BOOK_SKIP_SYSTEM_PACKAGES") == "1":
         return
     if shutil.which("dpkg-query") is None or shutil.which("apt-get") is None:
@@ -114,6 +125,23 @@ def ensure_python_packages(python: Path, target: str) -> None:
     stamp.write_text(digest + "\n")
 
 
+def ensure_node_packages() -> None:
+    """`npm ci` when node_modules/axe-core is missing or package-lock.json changed since the last install."""
+    digest = hashlib.sha256(NODE_LOCK.read_bytes()).hexdigest()
+    installed = (NODE_MODULES / "axe-core").is_dir()
+    if installed and NODE_STAMP.exists() and NODE_STAMP.read_text().strip() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        fail("npm is missing (the browser tests install axe-core with it); "
+             f"as root run: apt-get install -y {NPM_DEBIAN_PACKAGE}")
+    print("bootstrap: installing the pinned Node packages of package-lock.json", flush=True)
+    result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT)
+    if result.returncode != 0 or not (NODE_MODULES / "axe-core").is_dir():
+        fail("npm ci could not install package-lock.json")
+    NODE_STAMP.write_text(digest + "\n")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in TARGET_INCLUDES:
         print(__doc__, file=sys.stderr)
@@ -122,6 +150,8 @@ def main(argv: list[str]) -> int:
     ensure_debian_packages(target)
     python = ensure_venv()
     ensure_python_packages(python, target)
+    if target == "test":
+        ensure_node_packages()
     return 0
 
 

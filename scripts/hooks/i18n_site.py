@@ -30,6 +30,12 @@ _not_found_pages: dict[str, str] = {}
 _builds_in_progress: list[str] = []
 
 _HTML_TAG = re.compile(r'<html lang="[^"]*"')
+# Head links to the page in the other language: Material's JavaScript fetches a
+# sitemap.xml beside each (404s on every page); the sitemap keeps the pairs.
+_HEAD_ALTERNATES = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]+">')
+# The repository link with this attribute makes Material ask api.github.com for
+# star and fork counts: a third-party request on every page.
+_REPO_FACTS = ' data-md-component="source"'
 _CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
 
 
@@ -73,8 +79,9 @@ def on_post_build(config) -> None:
 
 
 def render_language_page(html: str, lang: str) -> str:
-    """Set the html lang tag and, for non-default languages, the search base."""
+    """Set the html lang tag, drop requests to other hosts and, for non-default languages, set the search base."""
     html = _HTML_TAG.sub(f'<html lang="{LANGUAGES[lang]["html_lang"]}"', html, count=1)
+    html = _HEAD_ALTERNATES.sub("", html).replace(_REPO_FACTS, "")
     prefix = LANGUAGES[lang]["prefix"]
     if not prefix:
         return html
@@ -83,7 +90,7 @@ def render_language_page(html: str, lang: str) -> str:
         data = json.loads(match.group(2))
         base = data["base"].rstrip("/")
         # Material looks for search/search_index.json under "base".
-        data["base"] = f"{base}/{prefix.rstrip('/')}"
+        data["base"] = f"{base}/{prefix}"  # keep the trailing slash: URLs resolve against it
         return match.group(1) + json.dumps(data, ensure_ascii=False) + match.group(3)
 
     return _CONFIG_SCRIPT.sub(rebase, html, count=1)

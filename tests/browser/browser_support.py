@@ -1,0 +1,54 @@
+"""What the browser tests record about each browser context (imported by conftest.py and the tests)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+HOST = "127.0.0.1"
+
+# Any URL that is not on 127.0.0.1 (local requests are not intercepted, which keeps the tests fast).
+NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
+
+
+@dataclass
+class Reader:
+    """What one browser context saw: every host it asked for, errors, failed requests."""
+
+    hosts: set[str] = field(default_factory=set)
+    foreign: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    session_log: list[str] | None = None  # where refused requests are also logged, with the test's name
+    test: str = ""
+
+    def record(self, request) -> None:
+        self.urls.append(request.url)
+        self.hosts.add(urlsplit(request.url).hostname or urlsplit(request.url).scheme)
+
+    def refuse(self, route) -> None:
+        self.foreign.append(route.request.url)
+        if self.session_log is not None:
+            self.session_log.append(f"{route.request.url} (in {self.test})")
+        route.abort("blockedbyclient")
+
+    def watch(self, page) -> None:
+        page.on("console", lambda msg: self.on_console(msg))
+        page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
+        page.on("requestfailed", lambda req: self.failed.append(f"{req.url}: {req.failure}"))
+        page.on("response", lambda res: res.status >= 400 and self.failed.append(f"{res.url}: HTTP {res.status}"))
+
+    def on_console(self, message) -> None:
+        if message.type == "error":
+            location = message.location or {}
+            self.console_errors.append(f"{message.text} ({location.get('url', '')}:{location.get('lineNumber', '')})")
+
+    def assert_clean(self) -> None:
+        problems = (
+            [f"request to another host: {url}" for url in self.foreign]
+            + [f"console error: {text}" for text in self.console_errors]
+            + [f"failed request: {text}" for text in self.failed]
+        )
+        assert not problems, "\n".join(problems)

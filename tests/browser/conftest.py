@@ -1,0 +1,180 @@
+"""Fixtures for the browser tests: the built site served on 127.0.0.1, one Chromium, fresh contexts.
+
+The site is served under the path of site_url (``/ml-engineering/``), as GitHub
+Pages serves it: the 404 pages load their styles through that absolute path,
+and Material maps the language switcher's targets through the sitemap, whose
+URLs carry it. ``/`` redirects there; a missing file gets the root 404.html
+with status 404, like GitHub Pages.
+
+Every context records the host of each request it makes (workers' included),
+routes every request for a host other than 127.0.0.1 to :class:`Reader`, which
+refuses it and records it, and collects console errors, page errors and failed
+requests. Refused requests are also logged for the whole session, so the
+host test, which runs after the others, reports what any test's pages asked for.
+
+``BOOK_BROWSER_SITE=/some/dir`` serves another built site (to try the tests
+while site/ is being rebuilt); by default the tests use site/ and fail without it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+import threading
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from bookconf import MKDOCS_YML, ROOT
+from browser_support import HOST, NOT_LOCAL, Reader
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+TIMEOUT_MS = 15_000
+
+
+def site_prefix() -> str:
+    """The path part of site_url in mkdocs.yml, e.g. '/ml-engineering/'."""
+    match = re.search(r"^site_url:\s*(\S+)", MKDOCS_YML.read_text(encoding="utf-8"), re.M)
+    path = urlsplit(match.group(1)).path if match else "/"
+    return "/" + path.strip("/") + "/" if path.strip("/") else "/"
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Serve a built site under a path prefix, the way GitHub Pages serves a project site."""
+
+    prefix = "/"
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet: the tests report what matters
+        pass
+
+    def send_head(self):
+        path = urlsplit(self.path).path
+        if self.prefix != "/" and not path.startswith(self.prefix):
+            if path.rstrip("/") + "/" == self.prefix or path == "/":
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", self.prefix)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            return self.send_not_found()
+        local = Path(self.translate_path(self.path))
+        if local.is_dir() and not (local / "index.html").is_file():
+            return self.send_not_found()
+        if not local.exists():
+            return self.send_not_found()
+        return super().send_head()
+
+    def translate_path(self, path: str) -> str:
+        parts = urlsplit(path)
+        inside = parts.path[len(self.prefix) - 1:] if parts.path.startswith(self.prefix) else parts.path
+        return super().translate_path(inside or "/")
+
+    def send_not_found(self):
+        page = Path(self.directory) / "404.html"
+        body = page.read_bytes() if page.is_file() else b"not found"
+        self.send_response(HTTPStatus.NOT_FOUND)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # The browser drops connections it no longer needs (a page left mid-download): not an error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="session")
+def built_site(request) -> Path:
+    """site/ (failing with 'run make book' when it is not built), or $BOOK_BROWSER_SITE."""
+    override = os.environ.get("BOOK_BROWSER_SITE")
+    if override:
+        path = Path(override).resolve()
+        if not (path / "index.html").is_file():
+            pytest.fail(f"BOOK_BROWSER_SITE={override} holds no built site (no index.html)")
+        return path
+    return request.getfixturevalue("site")
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site: Path) -> str:
+    """The served site's root, e.g. http://127.0.0.1:41234/ml-engineering/ (ends with '/')."""
+    prefix = site_prefix()
+    handler = type("BookSiteHandler", (SiteHandler,), {"prefix": prefix})
+    server = QuietServer((HOST, 0), functools.partial(handler, directory=str(built_site)))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="book-site", daemon=True)
+    thread.start()
+    yield f"http://{HOST}:{server.server_address[1]}{prefix}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session (Playwright never downloads a browser here)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (make test does it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed in .venv: run `make test` (or pip install -r requirements/test.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def foreign_requests() -> list[str]:
+    """Every request to another host than 127.0.0.1 that any test's pages made, with the test's name."""
+    return []
+
+
+@pytest.fixture
+def open_page(browser, base_url, foreign_requests, request):
+    """Factory: open_page(**context_options) -> (page, reader), in a fresh context closed afterwards."""
+    contexts = []
+
+    def factory(**options):
+        options.setdefault("color_scheme", "light")
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = browser.new_context(base_url=base_url, service_workers="block", **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        reader = Reader(session_log=foreign_requests, test=request.node.nodeid)
+        context.on("request", reader.record)
+        context.route(NOT_LOCAL, reader.refuse)
+        page = context.new_page()
+        reader.watch(page)
+        return page, reader
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `npm ci` (make test does it)")
+    return AXE

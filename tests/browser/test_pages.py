@@ -1,0 +1,114 @@
+"""What a reader's browser sees when it opens the book: clean home pages, no third-party hosts, accessibility."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from browser_support import NOT_LOCAL, Reader
+
+from bookconf import LANGUAGES, PARTS
+
+pytestmark = pytest.mark.browser
+
+# (language, path below the site root) for the home page and one chapter of each part.
+HOME_PAGES = [(lang, spec["prefix"]) for lang, spec in LANGUAGES.items()]
+PART_PAGES = [(lang, f"{spec['prefix']}{part}/") for lang, spec in LANGUAGES.items() for part in PARTS]
+SEVERE = ("serious", "critical")
+
+
+@pytest.mark.parametrize(("lang", "path"), HOME_PAGES, ids=[lang for lang, _ in HOME_PAGES])
+def test_home_page_renders_without_errors(open_page, lang, path):
+    page, reader = open_page()
+    response = page.goto(path, wait_until="networkidle")
+    assert response.status == 200, f"{page.url}: HTTP {response.status}"
+    assert page.locator("html").get_attribute("lang") == LANGUAGES[lang]["html_lang"]
+    assert page.locator("article.md-content__inner h1").first.is_visible()
+    # The stylesheet applied (Material's header is fixed/sticky only when its CSS loaded).
+    assert page.locator("header.md-header").evaluate("el => getComputedStyle(el).position") in ("sticky", "fixed")
+    reader.assert_clean()
+
+
+# Pages are checked this many at a time, each in its own tab (renderer process), to use every core.
+AXE_TABS = 4
+# Every page in the light scheme (the default); the dark scheme changes colours only, so the home
+# pages and the storage part (code blocks, tables) sample it.
+AXE_PAGES = [(lang, path, "light") for lang, path in HOME_PAGES + PART_PAGES] + [
+    (lang, path, "dark") for lang, path in HOME_PAGES + PART_PAGES if path in ("", "en/", "storage/", "en/storage/")
+]
+START_AXE = """() => {
+    window.__axeResult = null;
+    axe.run(document, {resultTypes: ['violations']})
+        .then(result => { window.__axeResult = {violations: result.violations}; })
+        .catch(error => { window.__axeResult = {error: String(error)}; });
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_results(browser, base_url, axe_script, foreign_requests) -> dict[tuple[str, str], dict]:
+    """axe-core's findings for every (path, scheme) of AXE_PAGES, run AXE_TABS pages at a time."""
+    results: dict[tuple[str, str], dict] = {}
+    for scheme in ("light", "dark"):
+        paths = [path for _, path, page_scheme in AXE_PAGES if page_scheme == scheme]
+        context = browser.new_context(base_url=base_url, color_scheme=scheme, service_workers="block",
+                                      viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(60_000)
+        reader = Reader(session_log=foreign_requests, test="axe-core checks")
+        context.route(NOT_LOCAL, reader.refuse)
+        tabs = [context.new_page() for _ in range(min(AXE_TABS, len(paths)))]
+        for start in range(0, len(paths), len(tabs)):
+            batch = list(zip(tabs, paths[start:start + len(tabs)]))
+            for tab, path in batch:
+                tab.goto(path, wait_until="load")
+                shown = tab.locator("body").get_attribute("data-md-color-scheme")
+                tab.add_script_tag(path=str(axe_script))
+                tab.evaluate(START_AXE)  # returns at once: the tabs run axe-core side by side
+                results[(path, scheme)] = {"shown_scheme": shown}
+            for tab, path in batch:
+                tab.wait_for_function("() => window.__axeResult !== null")
+                results[(path, scheme)].update(tab.evaluate("() => window.__axeResult"))
+        context.close()
+    return results
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['impact']}: {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {json.dumps(node['target'], ensure_ascii=False)}: {node['failureSummary'][:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(("lang", "path", "scheme"), AXE_PAGES,
+                         ids=[f"{lang}:/{path}:{scheme}" for lang, path, scheme in AXE_PAGES])
+def test_no_serious_accessibility_violations(axe_results, lang, path, scheme):
+    """axe-core on the home pages and each part's first chapter finds nothing serious or critical."""
+    result = axe_results[(path, scheme)]
+    assert "error" not in result, f"axe-core failed on /{path}: {result['error']}"
+    assert result["shown_scheme"] == {"light": "default", "dark": "slate"}[scheme]
+    violations = [v for v in result["violations"] if v["impact"] in SEVERE]
+    assert not violations, f"axe-core on /{path} ({scheme}):\n" + describe(violations)
+
+
+def test_nothing_is_requested_from_another_host(open_page, foreign_requests):
+    """Home pages, a search and the 404 page ask only 127.0.0.1; so did the pages of every test run before.
+
+    It is the last test of this file, so in a full run it also reports what the
+    switcher, search, phone and axe-core tests' pages asked for.
+    """
+    page, reader = open_page()
+    page.goto(LANGUAGES["en"]["prefix"], wait_until="networkidle")
+    page.goto("", wait_until="networkidle")
+    page.locator(".md-search__input").press_sequentially("GPU")
+    page.locator(".md-search-result__item").first.wait_for()
+    page.goto("no-such-page/", wait_until="networkidle")
+    assert page.locator("header.md-header").evaluate("el => getComputedStyle(el).position") in ("sticky", "fixed"), \
+        "the 404 page loaded without its stylesheet"
+    assert any(url.endswith("/search/search_index.json") for url in reader.urls), \
+        "the search index request was not seen: the recording misses worker requests"
+    # foreign_requests holds this test's refused requests too, with those of every test before it.
+    assert reader.hosts == {"127.0.0.1"} and not foreign_requests, (
+        "hosts asked here: " + ", ".join(sorted(reader.hosts)) + "\nrequests to another host:\n"
+        + "\n".join(sorted(set(foreign_requests))[:30])
+    )
