@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import psutil
 import yaml
@@ -81,28 +83,44 @@ def measure(command: list[str], env: dict | None = None) -> tuple[float, float, 
     return seconds, peak / 1e6, out
 
 
+def root_relative(html: str, url: str) -> str:
+    """Make the relative links and images of a page copied elsewhere point where they pointed before."""
+    def fix(match: re.Match) -> str:
+        absolute = urljoin("http://book.invalid/" + url, match.group(2))
+        return f'{match.group(1)}="{absolute[len("http://book.invalid"):]}"'
+    return re.sub(r'\b(src|href)="(?![a-z]+:|/|#)([^"]*)"', fix, html)
+
+
 def padded_book(site: Path, work: Path, pages_wanted: int, pages_now: dict[str, int]) -> Path:
     """A copy of the site and a config whose nav repeats chapters until the book has about pages_wanted pages."""
     config = read_config(MKDOCS_YML)
     parts = nav_parts(config)
     chapters = [src for _, srcs in parts for src in srcs if src != "index.md"]
-    copies = max(0, round(pages_wanted / max(1, min(pages_now.values())) - 1))
     book_site, book_docs = work / "site", work / "docs"
     shutil.copytree(site, book_site, symlinks=True, ignore=shutil.ignore_patterns("pdf"))
     shutil.copytree(DOCS, book_docs)
-    padding = []
-    for copy in range(copies):
+    # Estimate each chapter's pages from its share of the HTML, then add copies
+    # of chapters, in order and round after round, until the estimate is reached.
+    sizes = {src: (site / page_url(src) / "index.html").stat().st_size for src in chapters}
+    pages_per_byte = min(pages_now.values()) / sum(sizes.values())
+    estimate, padding, copy = float(min(pages_now.values())), [], 0
+    while estimate < pages_wanted:
         for src in chapters:
+            if estimate >= pages_wanted:
+                break
             new_src = f"padding-{copy}/{src}"
             (book_docs / new_src).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(DOCS / src, book_docs / new_src)
             for spec in LANGUAGES.values():
                 target = book_site / spec["prefix"] / page_url(new_src)
                 target.mkdir(parents=True, exist_ok=True)
-                shutil.copy(book_site / spec["prefix"] / page_url(src) / "index.html", target / "index.html")
+                original = spec["prefix"] + page_url(src)
+                html = (book_site / original / "index.html").read_text(encoding="utf-8")
+                (target / "index.html").write_text(root_relative(html, original), encoding="utf-8")
             padding.append(new_src)
-    raw = yaml.safe_load(MKDOCS_YML.read_text(encoding="utf-8").split("\n# ---------------------------------------------------------------- nav")[1])
-    nav = raw["nav"] + ([{"附录（基准测试填充）": padding}] if padding else [])
+            estimate += sizes[src] * pages_per_byte
+        copy += 1
+    nav = config["nav"] + ([{"附录（基准测试填充）": padding}] if padding else [])
     (work / "mkdocs.yml").write_text(
         f"INHERIT: {MKDOCS_YML}\ndocs_dir: {book_docs}\n" + yaml.safe_dump({"nav": nav}, allow_unicode=True),
         encoding="utf-8")

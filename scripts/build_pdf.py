@@ -61,13 +61,14 @@ def _render_task(task):
     return render_chapter(key, html, base_url, Path(cache_dir), (font_css,))
 
 
-def build_language(lang: str, site: Path, config: dict, covered: set[int], font_css: str, workers: int,
+def build_language(lang: str, site: Path, config: dict, covered: set[int], font_css: str, pool,
                    cache: Path, out: Path) -> dict:
     started = time.perf_counter()
-    chapters = collect(site, Path(config["docs_dir"]), config, lang, config.get("repo_url", ""), config.get("site_url", ""))
+    chapters = collect(site, Path(config["docs_dir"]), config, lang, config.get("repo_url", ""),
+                       config.get("site_url", ""), starmap=pool.starmap)
     text_problems = []
     for chapter in chapters:
-        missing = missing_glyphs(chapter.html_text(), covered)
+        missing = missing_glyphs(chapter.text, covered)
         if missing:
             text_problems.append(f"docs/{chapter.src}: no font draws {' '.join(missing)} "
                                  f"({', '.join(f'U+{ord(c):04X}' for c in missing)})")
@@ -77,8 +78,7 @@ def build_language(lang: str, site: Path, config: dict, covered: set[int], font_
     tasks = [(c.key, document_html(c.as_section(), html_lang, c.title), site.as_uri() + "/", str(cache / lang), font_css)
              for c in chapters]
     tasks.sort(key=lambda task: -len(task[1]))  # longest first keeps both workers busy to the end
-    with multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=4) as pool:
-        results = {r.key: r for r in pool.imap_unordered(_render_task, tasks)}
+    results = {r.key: r for r in pool.imap_unordered(_render_task, tasks)}
     warnings = [f"{key}: {w}" for key, r in results.items() for w in r.warnings]
     image_failures = [w for w in warnings if "image" in w.lower() or "font" in w.lower() or "glyph" in w.lower()]
     if image_failures:
@@ -89,7 +89,7 @@ def build_language(lang: str, site: Path, config: dict, covered: set[int], font_
                     authors=config.get("site_author", ""), toc_title=text["toc"],
                     labels={k: text[k] for k in ("language", "date", "version", "licence")})
     rendered_at = time.perf_counter()
-    stats = assemble(info, chapters, results, out, font_css)
+    stats = assemble(info, chapters, results, out, font_css, cache / lang)
     stats.update(render_seconds=rendered_at - started, assemble_seconds=time.perf_counter() - rendered_at,
                  seconds=time.perf_counter() - started, chapters=len(chapters),
                  rendered=sum(not r.cached for r in results.values()), warnings=warnings)
@@ -111,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or args.site / "pdf"
     languages = args.lang or list(LANGUAGES)
     written: list[tuple[Path, Path]] = []
+    pool = None
     try:
         if not (args.site / "index.html").is_file():
             raise BookError(f"{args.site} holds no built site: run `make site` first")
@@ -118,10 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         covered = covered_codepoints(fonts)
         font_css = subset_font_faces(FONT_CACHE)
         config = read_config(args.config)
+        pool = multiprocessing.get_context("fork").Pool(args.workers, maxtasksperchild=8)
         for lang in languages:
             final = out / f"ml-engineering-{lang}.pdf"
             partial = out / f".ml-engineering-{lang}.pdf.part"
-            stats = build_language(lang, args.site.resolve(), config, covered, font_css, args.workers, args.cache, partial)
+            stats = build_language(lang, args.site.resolve(), config, covered, font_css, pool, args.cache, partial)
             written.append((partial, final))
             for warning in stats["warnings"]:
                 print(f"build_pdf: warning: {warning}", file=sys.stderr)
@@ -130,11 +132,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"internal links, {stats['seconds']:.1f} s ({stats['render_seconds']:.1f} s collecting and rendering, "
                   f"{stats['assemble_seconds']:.1f} s joining)")
     except BookError as error:
+        if pool is not None:
+            pool.terminate()
         for partial, _ in written:
             partial.unlink(missing_ok=True)
         print(f"build_pdf: error: {error}", file=sys.stderr)
         print(f"build_pdf: the previous PDFs in {out} were left untouched", file=sys.stderr)
         return 1
+    pool.close()
+    pool.join()
     for partial, final in written:
         os.replace(partial, final)
         print(f"build_pdf: wrote {final} ({final.stat().st_size / 1e6:.1f} MB)")

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import weasyprint
-from weasyprint.text.fonts import FontConfiguration
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NullObject, TextStringObject
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, NullObject,
+                           TextStringObject)
 
 from .collect import BOOK_LINK, BookError, Chapter
-from .render import CSS_FILE, Rendered
+from .render import CSS_FILE, Rendered, render_whole
 
 FURNITURE_CSS = """
 @page { size: A4; margin: 12mm 18mm 10mm 18mm;
@@ -74,7 +74,7 @@ def toc_row(css: str, title: str, key: str, page: int) -> str:
 
 
 def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered],
-                 font_css: str) -> tuple[bytes, dict]:
+                 font_css: str, cache: Path) -> tuple[PdfReader, dict]:
     """Render cover + contents, iterating until the number of contents pages is stable."""
     front_pages = 2
     for _ in range(4):
@@ -82,42 +82,37 @@ def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Re
         for chapter in chapters:
             starts[chapter.key] = page
             page += rendered[chapter.key].pages
-        fonts = FontConfiguration()
-        document = weasyprint.HTML(string=front_matter_html(info, chapters, starts)).render(
-            stylesheets=[weasyprint.CSS(filename=str(CSS_FILE), font_config=fonts),
-                         weasyprint.CSS(string=font_css, font_config=fonts)], font_config=fonts)
-        if len(document.pages) == front_pages:
-            return document.write_pdf(pdf_identifier=b"front"), starts
-        front_pages = len(document.pages)
+        sheets = (CSS_FILE.read_text(encoding="utf-8"), font_css)
+        front = PdfReader(io.BytesIO(render_whole(front_matter_html(info, chapters, starts), sheets, cache, "front")))
+        if len(front.pages) == front_pages:
+            return front, starts
+        front_pages = len(front.pages)
     raise BookError("the table of contents did not settle on a page count")
 
 
-def furniture_pdf(headers: list[str], font_css: str) -> PdfReader:
+def furniture_pdf(headers: list[str], font_css: str, cache: Path) -> PdfReader:
     """One page per book page with only its running header and page number."""
     body = "".join(f'<div data-header="{html.escape(h, quote=True)}"></div>' for h in headers)
-    fonts = FontConfiguration()
-    document = weasyprint.HTML(string=f"<!DOCTYPE html><html><body>{body}</body></html>").render(
-        stylesheets=[weasyprint.CSS(string=FURNITURE_CSS, font_config=fonts),
-                     weasyprint.CSS(string=font_css, font_config=fonts)], font_config=fonts)
-    if len(document.pages) != len(headers):
-        raise BookError(f"page furniture: expected {len(headers)} pages, got {len(document.pages)}")
-    return PdfReader(io.BytesIO(document.write_pdf(pdf_identifier=b"furniture")))
+    data = render_whole(f"<!DOCTYPE html><html><body>{body}</body></html>", (FURNITURE_CSS, font_css),
+                        cache, "furniture")
+    furniture = PdfReader(io.BytesIO(data))
+    if len(furniture.pages) != len(headers):
+        raise BookError(f"page furniture: expected {len(headers)} pages, got {len(furniture.pages)}")
+    return furniture
 
 
 def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], out: Path,
-             font_css: str) -> dict:
-    front, starts = render_front(info, chapters, rendered, font_css)
+             font_css: str, cache: Path) -> dict:
+    front, starts = render_front(info, chapters, rendered, font_css, cache)
     writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
+    writer.append(front, import_outline=False)
     front_count = len(writer.pages)
     headers = [""] + [info.toc_title] * (front_count - 1)
     for chapter in chapters:
         writer.append(PdfReader(rendered[chapter.key].pdf), import_outline=False)
         headers += [f"{chapter.part} · {chapter.title}" if chapter.part else chapter.title] * rendered[chapter.key].pages
-    furniture = furniture_pdf(headers, font_css)
-    for index in range(1, len(writer.pages)):
-        writer.pages[index].merge_page(furniture.pages[index])
-        writer.pages[index].compress_content_streams()  # merge_page leaves the joined stream uncompressed
+    furniture = furniture_pdf(headers, font_css, cache)
+    stamp_furniture(writer, furniture)
     targets = anchor_targets(chapters, rendered, starts)
     links, unresolved = fix_links(writer, targets)
     if unresolved:
@@ -134,6 +129,39 @@ def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Render
     with out.open("wb") as handle:
         writer.write(handle)
     return {"pages": len(writer.pages), "internal_links": links}
+
+
+def _stream(writer: PdfWriter, data: bytes, extra: dict | None = None):
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    stream.update(extra or {})
+    return writer._add_object(stream.flate_encode())
+
+
+def stamp_furniture(writer: PdfWriter, furniture: PdfReader) -> None:
+    """Draw each furniture page over the book page of the same number, as a form XObject.
+
+    Cheaper than pypdf's merge_page, which parses and rewrites every content
+    stream: the page's own streams stay as they are, wrapped in q ... Q.
+    """
+    save = _stream(writer, b"q\n")
+    restore_and_draw = _stream(writer, b"\nQ q /BookFurniture Do Q\n")
+    for index in range(1, len(writer.pages)):
+        page, sheet = writer.pages[index], furniture.pages[index]
+        form = _stream(writer, sheet.get_contents().get_data(), {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(v) for v in sheet.mediabox),
+            NameObject("/Resources"): sheet["/Resources"].get_object().clone(writer),
+        })
+        resources = DictionaryObject(page["/Resources"].get_object())
+        xobjects = DictionaryObject(resources["/XObject"].get_object()) if "/XObject" in resources else DictionaryObject()
+        xobjects[NameObject("/BookFurniture")] = form
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        contents = page["/Contents"]
+        streams = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([save, *streams, restore_and_draw])
 
 
 def pdf_date(day: str) -> str:

@@ -38,12 +38,10 @@ class Chapter:
     part: str | None
     title: str
     html: str
+    text: str
 
     def as_section(self) -> str:
         return f'<section class="chapter">{self.html}</section>'
-
-    def html_text(self) -> str:
-        return BeautifulSoup(self.html, "html.parser").get_text()
 
 
 class _LenientLoader(yaml.SafeLoader):
@@ -111,7 +109,8 @@ def chapter_key(src: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", stem.lower()) or "home"
 
 
-def collect(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site_url: str) -> list[Chapter]:
+def collect(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site_url: str, starmap=None) -> list[Chapter]:
+    """The chapters in nav order; starmap (e.g. a process pool's) spreads the work over processes."""
     prefix = LANGUAGES[lang]["prefix"]
     names = nav_translation(config, lang)
     parts = nav_parts(config)
@@ -121,21 +120,23 @@ def collect(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site
             if not (docs / src).is_file():
                 raise BookError(f"mkdocs.yml: the nav names '{src}', which does not exist in {docs}")
             url_to_key[prefix + page_url(src)] = chapter_key(src)
-    chapters = []
+    jobs, owners = [], []
     for part, srcs in parts:
         for src in srcs:
             page = site / prefix / page_url(src) / "index.html"
             if not page.is_file():
                 raise BookError(f"{docs / src}: its page {page} was not built; run `make site` first")
-            title, html = prepare(page, prefix + page_url(src), chapter_key(src), src, site, url_to_key,
-                                  repo_url, site_url)
-            chapters.append(Chapter(chapter_key(src), src, names.get(part, part) if part else None, title, html))
-    return chapters
+            jobs.append((page, prefix + page_url(src), chapter_key(src), src, site, url_to_key, repo_url, site_url))
+            owners.append((src, names.get(part, part) if part else None))
+    prepared = (starmap or (lambda f, args: [f(*a) for a in args]))(prepare, jobs)
+    return [Chapter(chapter_key(src), src, part, title, html, text)
+            for (src, part), (title, html, text) in zip(owners, prepared)]
 
 
 def prepare(page: Path, url: str, key: str, src: str, site: Path, url_to_key: dict[str, str],
-            repo_url: str, site_url: str) -> tuple[str, str]:
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+            repo_url: str, site_url: str) -> tuple[str, str, str]:
+    """One page's article ready for print: (title, html, text)."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
     article = soup.select_one("article.md-content__inner")
     if article is None:
         raise BookError(f"{page}: no <article class='md-content__inner'>; was it built by Material?")
@@ -166,7 +167,7 @@ def prepare(page: Path, url: str, key: str, src: str, site: Path, url_to_key: di
             table["class"] = table.get("class", []) + ["wide"]
     for pre in article.find_all("pre"):
         mark_long_code_lines(soup, pre)
-    return title, article.decode_contents()
+    return title, article.decode_contents(), article.get_text()
 
 
 def rewrite_link(href: str, base: str, key: str, site: Path, url_to_key: dict[str, str],

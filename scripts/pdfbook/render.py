@@ -89,3 +89,20 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
     meta.write_text(json.dumps({"pages": len(document.pages), "anchors": anchors, "headings": headings,
                                 "warnings": handler.messages}, ensure_ascii=False), encoding="utf-8")
     return Rendered(key, pdf, len(document.pages), anchors, headings, handler.messages, cached=False)
+
+
+def render_whole(html: str, stylesheets: tuple[str, ...], cache_dir: Path, name: str) -> bytes:
+    """Render a small document (cover and contents, page furniture), reusing an identical earlier render."""
+    digest = cache_key(html + "".join(stylesheets))
+    pdf = cache_dir / f"{name}-{digest}.pdf"
+    if pdf.exists():
+        return pdf.read_bytes()
+    fonts = FontConfiguration()
+    css = [weasyprint.CSS(string=sheet, font_config=fonts) for sheet in stylesheets]
+    data = weasyprint.HTML(string=html).render(stylesheets=css, font_config=fonts).write_pdf(
+        pdf_identifier=digest.encode())
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = pdf.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(pdf)
+    return data
