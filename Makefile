@@ -36,6 +36,7 @@ serve: setup-book ## Live preview at http://127.0.0.1:8000/
 check: setup-test ## Run the source checks: parity, data tables, style
 	$(PY) scripts/check_parity.py
 	$(PY) scripts/check_tables.py
+	$(PY) scripts/check_style.py
 
 test: setup-test check book ## Run every check and test (what CI runs)
 	$(PY) -m pytest
