@@ -1,4 +1,4 @@
-"""Moved pages keep their old URLs, in both languages (mkdocs-redirects + translation_drift.py)."""
+"""Moved pages keep their old URLs, in both languages (mkdocs-redirects + scripts/hooks/i18n_site.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from bookconf import DOCS, LANGUAGES, MKDOCS_YML, twin_paths
 from conftest import ROOT, fixture_config
 
 GOOD = ROOT / "tests" / "fixtures" / "sites" / "good" / "docs"
-HOOK = ROOT / "scripts" / "hooks" / "translation_drift.py"
 
 
 def redirect_target(page: Path) -> str:
@@ -40,7 +39,6 @@ def build_with_redirects(tmp_path: Path, maps: dict[str, str]) -> Path:
     config_path = fixture_config(GOOD, tmp_path)
     config = config_path.read_text(encoding="utf-8")
     entries = "".join(f"        {old}: {new}\n" for old, new in maps.items())
-    config = config.replace("hooks:\n", f"hooks:\n  - {HOOK}\n", 1)
     config = config.replace("  - i18n:", f"  - redirects:\n      redirect_maps:\n{entries}  - i18n:", 1)
     config_path.write_text(config, encoding="utf-8")
     out = tmp_path / "site"

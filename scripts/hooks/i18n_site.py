@@ -9,12 +9,18 @@ runs once per language build and
 * keeps one 404 page per language (static-i18n writes a single ``404.html``
   in whichever language built last);
 * splits the one mixed search index into one index per language, and points
-  the search of each language's pages at its own index.
+  the search of each language's pages at its own index;
+* repeats mkdocs-redirects' redirects in every other language: the plugin
+  writes ``redirect_maps`` once, for the default language, so
+  ``network/nccl-debug.md: network/debug.md`` also gives
+  ``/en/network/nccl-debug/`` -> ``/en/network/debug/``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -23,6 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bookconf import DEFAULT_LANGUAGE, LANGUAGES  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
+
+log = logging.getLogger("mkdocs.hooks.i18n_site")
 
 # The 404 page as each language's build rendered it, keyed by language code.
 _not_found_pages: dict[str, str] = {}
@@ -64,12 +72,22 @@ def on_pre_build(config) -> None:
     _builds_in_progress.append(build_language(config))
 
 
+# The localised file list of each language's build, for the redirects.
+_files_of_build: dict[str, object] = {}
+
+
+@event_priority(-150)  # after static-i18n (-100) has localised the file list
+def on_files(files, config):
+    _files_of_build[build_language(config)] = files
+    return files
+
+
 # After static-i18n (priority -100), whose on_post_build runs the builds of the
 # other languages nested inside the default one. Only the outermost build,
 # which ends last, sees the whole site.
 @event_priority(-200)
 def on_post_build(config) -> None:
-    _builds_in_progress.pop()
+    write_language_redirects(config, _builds_in_progress.pop())
     if _builds_in_progress:
         return
     site = Path(config.site_dir)
@@ -127,3 +145,28 @@ def split_search_index(site: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         index = {**mixed, "docs": docs}
         target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def write_language_redirects(config, lang: str) -> None:
+    prefix = LANGUAGES[lang]["prefix"]
+    plugin = config.plugins.get("redirects")
+    files = _files_of_build.get(lang)
+    if not prefix or plugin is None or files is None:
+        return
+    from mkdocs_redirects.plugin import get_html_path, write_html
+
+    for old, new in (plugin.config.get("redirect_maps") or {}).items():
+        new = str(new)
+        old_html = prefix + get_html_path(old, config.use_directory_urls)
+        if new.lower().startswith(("http://", "https://")):
+            write_html(config.site_dir, old_html, new)
+            continue
+        target, hash_mark, anchor = new.partition("#")
+        file = files.get_file_from_path(target)
+        if file is None or getattr(file, "locale", lang) != lang:
+            log.info("i18n_site: no %s page for redirect target %s; not redirected", lang, new)
+            continue
+        relative = posixpath.relpath(file.url or ".", posixpath.dirname(old_html))
+        if config.use_directory_urls and not relative.endswith("/"):
+            relative += "/"
+        write_html(config.site_dir, old_html, relative + hash_mark + anchor)

@@ -1,4 +1,4 @@
-"""MkDocs hook: translation drift from the git history, and redirects in every language.
+"""MkDocs hook: translation drift from the git history.
 
 Translation drift
 -----------------
@@ -25,14 +25,6 @@ whose history cannot be fetched) nothing is marked: the status page says so plai
 the build log says it at INFO level (a WARNING would fail ``mkdocs build --strict``).
 A shallow clone with a remote is first deepened with ``git fetch --unshallow``
 (set BOOK_DRIFT_FETCH=0 to skip that).
-
-Redirects in every language
----------------------------
-mkdocs-redirects writes ``redirect_maps`` once, for the default language (its file list
-is the one static-i18n has not localised yet). For every other language build this hook
-writes the same redirect under the language's folder, pointing at that language's page:
-``network/nccl-debug.md: network/debug.md`` gives ``/network/nccl-debug/`` ->
-``/network/debug/`` and ``/en/network/nccl-debug/`` -> ``/en/network/debug/``.
 """
 
 from __future__ import annotations
@@ -476,40 +468,3 @@ def on_nav(nav, config, files):
 
     walk(nav.items)
     return nav
-
-
-# ---------------------------------------------------------------- redirects in every language
-
-_files_of_build: dict[str, object] = {}
-
-
-@event_priority(-150)  # after static-i18n (-100) has localised the file list
-def on_files(files, config):
-    _files_of_build[build_language(config)] = files
-    return files
-
-
-def on_post_build(config) -> None:
-    lang = build_language(config)
-    prefix = LANGUAGES[lang]["prefix"]
-    plugin = config.plugins.get("redirects")
-    files = _files_of_build.get(lang)
-    if not prefix or plugin is None or files is None:
-        return
-    from mkdocs_redirects.plugin import get_html_path, write_html
-
-    for old, new in (plugin.config.get("redirect_maps") or {}).items():
-        new = str(new)
-        old_html = prefix + get_html_path(old, config.use_directory_urls)
-        if new.lower().startswith(("http://", "https://")):
-            write_html(config.site_dir, old_html, new)
-            continue
-        target, hash_mark, anchor = new.partition("#")
-        file = files.get_file_from_path(target)
-        if file is None or getattr(file, "locale", lang) != lang:
-            log.info("translation_drift: no %s page for redirect target %s; not redirected", lang, new)
-            continue
-        relative = posixpath.relpath(file.url or ".", posixpath.dirname(old_html))
-        if config.use_directory_urls and not relative.endswith("/"):
-            relative += "/"
-        write_html(config.site_dir, old_html, relative + hash_mark + anchor)
