@@ -1,8 +1,7 @@
-"""Shared test fixtures: where the book and its built site live, and a fixture-site builder."""
+"""Shared test fixtures: where the book's built site lives (fixture sites: sitebuild.py)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,8 +12,6 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bookconf import SITE  # noqa: E402
 
-FIXTURE_SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
-
 
 @pytest.fixture(scope="session")
 def site() -> Path:
@@ -22,68 +19,3 @@ def site() -> Path:
     if not (SITE / "index.html").exists():
         pytest.fail(f"{SITE} is not built: run `make book` (make test does it first)")
     return SITE
-
-
-def fixture_config(docs: Path, target: Path, nav: str = "") -> Path:
-    """Write a mkdocs.yml for a fixture docs folder, with the book's real hooks and i18n set-up."""
-    config = target / "mkdocs.yml"
-    config.write_text(
-        f"""
-site_name: Fixture
-site_url: https://example.org/fixture/
-repo_url: https://example.org/repo
-site_author: Fixture authors
-docs_dir: {docs}
-strict: true
-validation:
-  omitted_files: warn
-  absolute_links: warn
-  unrecognized_links: warn
-  anchors: warn
-theme:
-  name: material
-  language: zh
-  font: false
-plugins:
-  - search:
-      lang: [zh, en]
-      pipeline: [stopWordFilter]
-  - i18n:
-      docs_structure: suffix
-      fallback_to_default: true
-      languages:
-        - locale: zh
-          default: true
-          name: 简体中文
-        - locale: en
-          name: English
-hooks:
-  - {ROOT / 'scripts' / 'hooks' / 'check_sources.py'}
-  - {ROOT / 'scripts' / 'hooks' / 'i18n_site.py'}
-markdown_extensions:
-  - attr_list
-  - toc:
-      slugify: !!python/object/apply:pymdownx.slugs.slugify
-        kwds:
-          case: lower
-  - admonition
-  - tables
-  - pymdownx.highlight
-  - pymdownx.superfences
-{nav}
-""",
-        encoding="utf-8",
-    )
-    return config
-
-
-def build_fixture(name: str, tmp_path: Path, nav: str = "") -> tuple[subprocess.CompletedProcess, Path]:
-    """Build tests/fixtures/sites/<name> with scripts/build_site.py into tmp_path/site."""
-    config = fixture_config(FIXTURE_SITES / name / "docs", tmp_path, nav)
-    out = tmp_path / "site"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_site.py"), "--config", str(config),
-         "--site-dir", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
-    )
-    return result, out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import build_fixture
+from sitebuild import build_fixture
 
 # fixture site -> (file the message must name, words the message must hold)
 BAD_SITES = {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from sitebuild import ROOT
 
 FIXTURE = ROOT / "tests" / "fixtures" / "drift" / "docs"
 HOOKS = ROOT / "scripts" / "hooks"

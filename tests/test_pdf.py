@@ -12,7 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from bookconf import ROOT
-from conftest import build_fixture
+from sitebuild import build_fixture
 
 BUILD_PDF = ROOT / "scripts" / "build_pdf.py"
 FIXTURE_NAV = """nav:

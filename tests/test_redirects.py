@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from bookconf import DOCS, LANGUAGES, MKDOCS_YML, twin_paths
-from conftest import ROOT, fixture_config
+from sitebuild import ROOT, fixture_config
 
 GOOD = ROOT / "tests" / "fixtures" / "sites" / "good" / "docs"
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from bookconf import DOCS, MKDOCS_YML
-from conftest import ROOT
+from sitebuild import ROOT
 
 STYLE = ROOT / "tests" / "fixtures" / "style"
 CHECK = ROOT / "scripts" / "check_style.py"
