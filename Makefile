@@ -30,7 +30,7 @@ site: setup-book ## Build the site alone into site/ (a failed build keeps the ol
 pdf: setup-book ## Build both PDFs into site/pdf/ (a failed build keeps the old PDFs)
 	$(PY) scripts/build_pdf.py
 
-serve: setup-book ## Live preview at http://127.0.0.1:8000/
+serve: setup-book ## Live preview at http://127.0.0.1:8000/ml-engineering/
 	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
 
 check: setup-test ## Run the source checks: parity, data tables, style
