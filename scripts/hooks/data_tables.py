@@ -25,6 +25,7 @@ import os
 import posixpath
 import re
 import sys
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -34,13 +35,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from scripts.tables.render import TABLE_NAMES, render_table
+from scripts.tables.render import PLOT_NAMES, TABLE_NAMES, render_table
 from scripts.tables.schema import TableDataError, load_all
 
 log = logging.getLogger("mkdocs.hooks.data_tables")
 
 PLOT_DIR = "assets/data-plots"
-PLOT_NAMES = ("accelerator-roofline", "intra-node-bandwidth", "inter-node-bandwidth")
 MARKER_RE = re.compile(r"^[ \t]*<!--\s*data-(table|plot):\s*([A-Za-z0-9_.-]+)\s*-->[ \t]*$")
 FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 SUFFIX_RE = re.compile(r"\.([a-z]{2})(?:[_-][A-Za-z]+)?\.md$")
@@ -86,11 +86,21 @@ def on_config(config):
 
 
 def plot_svg(name: str, lang: str) -> bytes:
-    from scripts.tables.plots import render_plot  # matplotlib is imported only when needed
-
+    """The plot's SVG: from memory, else from .cache/plots (keyed by the data and the plotting
+    code, so `mkdocs serve` reloads and repeated builds skip matplotlib), else rendered."""
     key = (name, lang, _state["data_key"])
     if key not in _svg_cache:
-        _svg_cache[key] = render_plot(name, _state["data"], lang)
+        code = hashlib.sha256(Path(ROOT, "scripts", "tables", "plots.py").read_bytes()).hexdigest()[:12]
+        cached = Path(ROOT, ".cache", "plots", f"{name}-{lang}-{_state['data_key'][:16]}-{code}.svg")
+        if cached.exists():
+            _svg_cache[key] = cached.read_bytes()
+        else:
+            from scripts.tables.plots import render_plot  # matplotlib is imported only when needed
+
+            _svg_cache[key] = render_plot(name, _state["data"], lang)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.with_suffix(".part").write_bytes(_svg_cache[key])
+            cached.with_suffix(".part").replace(cached)
     return _svg_cache[key]
 
 
@@ -120,7 +130,7 @@ def _table_block(name: str, lang: str, page_uri: str) -> str:
 
 
 def _plot_block(name: str, lang: str, page_uri: str) -> str:
-    from scripts.tables.plots import plot_meta
+    from scripts.tables.strings import plot_meta  # no matplotlib import for a cached plot
 
     if name not in PLOT_NAMES:
         raise PluginError(

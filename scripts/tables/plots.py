@@ -23,12 +23,11 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import _num, sort_by_bf16
-from .strings import strings
+from .render import PLOT_NAMES, _num, sort_by_bf16
+from .strings import plot_meta, strings
 
 log = logging.getLogger("mkdocs.hooks.data_tables")
 
-PLOT_NAMES = ("accelerator-roofline", "intra-node-bandwidth", "inter-node-bandwidth")
 CJK_FONT = "Noto Sans CJK SC"
 LATIN_FONT = "DejaVu Sans"
 
@@ -252,14 +251,6 @@ PLOTTERS = {
 def render_plot(name: str, data: dict, lang: str) -> bytes:
     """SVG bytes of plot NAME; labels in LANG when the fonts allow it."""
     return PLOTTERS[name](data, plot_language(lang))
-
-
-def plot_meta(name: str, lang: str) -> tuple[str, str]:
-    """(alt text, caption) of plot NAME in LANG."""
-    s = strings(lang)
-    key = {"accelerator-roofline": "roofline", "intra-node-bandwidth": "intra",
-           "inter-node-bandwidth": "inter"}[name]
-    return s[f"plot_{key}_alt"], s[f"plot_{key}_caption"]
 
 
 __all__ = ["PLOT_NAMES", "has_font", "math", "plot_meta", "render_plot"]

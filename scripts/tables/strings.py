@@ -183,3 +183,11 @@ STRINGS = {
 
 def strings(lang: str) -> dict:
     return STRINGS["en" if lang == "en" else "zh"]
+
+
+def plot_meta(name: str, lang: str) -> tuple[str, str]:
+    """(alt text, caption) of plot NAME in LANG."""
+    s = strings(lang)
+    key = {"accelerator-roofline": "roofline", "intra-node-bandwidth": "intra",
+           "inter-node-bandwidth": "inter"}[name]
+    return s[f"plot_{key}_alt"], s[f"plot_{key}_caption"]
