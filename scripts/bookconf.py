@@ -48,3 +48,11 @@ def language_of(path: Path) -> str:
         if spec["suffix"] and name.endswith(spec["suffix"] + ".md"):
             return lang
     return DEFAULT_LANGUAGE
+
+
+def build_language(config) -> str:
+    """The language of the MkDocs build in progress: static-i18n sets the theme language per build."""
+    lang = config.theme.get("language", DEFAULT_LANGUAGE)
+    if lang not in LANGUAGES:
+        raise ValueError(f"theme language {lang!r} is not one of {sorted(LANGUAGES)}")
+    return lang

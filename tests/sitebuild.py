@@ -14,8 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 
 
-def fixture_config(docs: Path, target: Path, nav: str = "") -> Path:
-    """Write a mkdocs.yml for a fixture docs folder, with the book's real hooks and i18n set-up."""
+def fixture_config(docs: Path, target: Path, nav: str = "", plugins: str = "", hooks: tuple[Path, ...] = ()) -> Path:
+    """Write a mkdocs.yml for a fixture docs folder, with the book's real hooks and i18n set-up.
+
+    docs may be relative (to the config's folder); plugins are extra YAML lines under
+    `plugins:`; hooks are hook files run after the book's two.
+    """
+    extra_hooks = "".join(f"  - {hook}\n" for hook in hooks)
     config = target / "mkdocs.yml"
     config.write_text(
         f"""
@@ -47,10 +52,10 @@ plugins:
           name: 简体中文
         - locale: en
           name: English
-hooks:
+{plugins}hooks:
   - {ROOT / 'scripts' / 'hooks' / 'check_sources.py'}
   - {ROOT / 'scripts' / 'hooks' / 'i18n_site.py'}
-markdown_extensions:
+{extra_hooks}markdown_extensions:
   - attr_list
   - toc:
       slugify: !!python/object/apply:pymdownx.slugs.slugify

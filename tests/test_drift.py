@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sitebuild import ROOT
+from sitebuild import ROOT, fixture_config
 
 FIXTURE = ROOT / "tests" / "fixtures" / "drift" / "docs"
 HOOKS = ROOT / "scripts" / "hooks"
@@ -40,58 +40,18 @@ def git(repo: Path, *args: str, ceiling: Path | None = None) -> str:
     return result.stdout
 
 
-def write_config(project: Path) -> Path:
-    config = project / "mkdocs.yml"
-    config.write_text(
-        f"""
-site_name: Drift fixture
-site_url: https://example.org/drift/
-repo_url: https://github.com/example/drift
-docs_dir: docs
-strict: true
-validation:
-  omitted_files: warn
-  absolute_links: warn
-  unrecognized_links: warn
-  anchors: warn
-theme:
-  name: material
-  language: zh
-  font: false
-plugins:
-  - search:
-      lang: [zh, en]
-      pipeline: [stopWordFilter]
-  - i18n:
-      docs_structure: suffix
-      fallback_to_default: false
-      languages:
-        - locale: zh
-          default: true
-          name: 简体中文
-        - locale: en
-          name: English
-  - git-revision-date-localized:
+DATE_PLUGIN = """  - git-revision-date-localized:
       type: date
       timezone: UTC
       fallback_to_build_date: true
       enable_creation_date: false
       strict: false
-hooks:
-  - {HOOKS / 'check_sources.py'}
-  - {HOOKS / 'i18n_site.py'}
-  - {HOOKS / 'translation_drift.py'}
-markdown_extensions:
-  - admonition
-  - attr_list
-  - toc:
-      slugify: !!python/object/apply:pymdownx.slugs.slugify
-        kwds:
-          case: lower
-""",
-        encoding="utf-8",
-    )
-    return config
+"""
+
+
+def write_config(project: Path) -> Path:
+    """The book's fixture config (relative docs_dir, so a clone builds its own pages) plus drift and dates."""
+    return fixture_config(Path("docs"), project, plugins=DATE_PLUGIN, hooks=(HOOKS / "translation_drift.py",))
 
 
 def make_project(path: Path) -> Path:

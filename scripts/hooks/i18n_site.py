@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bookconf import DEFAULT_LANGUAGE, LANGUAGES  # noqa: E402
+from bookconf import DEFAULT_LANGUAGE, LANGUAGES, build_language  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.i18n_site")
@@ -45,14 +45,6 @@ _HEAD_ALTERNATES = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="
 # star and fork counts: a third-party request on every page.
 _REPO_FACTS = ' data-md-component="source"'
 _CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
-
-
-def build_language(config) -> str:
-    """The language of the build in progress (static-i18n sets the theme language per build)."""
-    lang = config.theme.get("language", DEFAULT_LANGUAGE)
-    if lang not in LANGUAGES:
-        raise ValueError(f"i18n_site: theme language {lang!r} is not one of {sorted(LANGUAGES)}")
-    return lang
 
 
 def on_post_page(output: str, page, config) -> str:

@@ -45,7 +45,7 @@ from mkdocs.utils import get_relative_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bookconf import DEFAULT_LANGUAGE, LANGUAGES, language_of, twin_paths  # noqa: E402
+from bookconf import DEFAULT_LANGUAGE, LANGUAGES, build_language, language_of, twin_paths  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.translation_drift")
 
@@ -292,11 +292,6 @@ def stale_against(book: Book, src_uri: str) -> tuple[str, Commit] | None:
         if commit is not None and (found is None or commit.order < found[1].order):
             found = (lang, commit)
     return found
-
-
-def build_language(config) -> str:
-    lang = config.theme.get("language", DEFAULT_LANGUAGE)
-    return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def on_pre_build(config) -> None:
