@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from urllib.parse import urljoin
 
+import pikepdf
 import psutil
 import yaml
 
@@ -128,8 +129,8 @@ def padded_book(site: Path, work: Path, pages_wanted: int, pages_now: dict[str, 
 
 
 def count_pages(pdf: Path) -> int:
-    from pypdf import PdfReader
-    return len(PdfReader(pdf).pages)
+    with pikepdf.open(pdf) as document:
+        return len(document.pages)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Build the book as one PDF per language from the built site: site/pdf/ml-engineering-<lang>.pdf.
 
-Chapters are rendered by WeasyPrint in parallel worker processes and cached by
-a hash of their input (.cache/pdf/), then joined with a cover, a table of
-contents, running headers, page numbers, bookmarks and in-PDF links. Both PDFs
+Each chapter is prepared and rendered by WeasyPrint in a worker process (one
+task per chapter) and cached by a hash of its input (.cache/pdf/); qpdf (via
+pikepdf) then joins the chapters behind a cover and a table of contents and
+adds page numbers, bookmarks and in-PDF links. All WeasyPrint work, the small
+documents included, runs in the workers. Both PDFs
 are written to temporary files first and replace the old ones only when every
 language succeeded. With SOURCE_DATE_EPOCH set, two builds of one commit are
 byte-identical.
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -26,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bookconf import LANGUAGES, MKDOCS_YML, ROOT, SITE  # noqa: E402
 from pdfbook.assemble import BookInfo, assemble  # noqa: E402
-from pdfbook.collect import BookError, collect, read_config  # noqa: E402
+from pdfbook.collect import BookError, ChapterJob, chapter_jobs, read_config  # noqa: E402
 from pdfbook.fonts import check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
-from pdfbook.render import document_html, render_chapter  # noqa: E402
+from pdfbook.render import cyclic_gc_paused, document_html, render_chapter, render_whole  # noqa: E402
 
 CACHE = ROOT / ".cache" / "pdf"
 FONT_CACHE = ROOT / ".cache" / "fonts"  # book-wide font subsets: made once, shared by every build
@@ -56,40 +60,76 @@ def book_version() -> str:
     return f"commit {commit}"
 
 
-def _render_task(task):
-    key, html, base_url, cache_dir, font_css = task
-    return render_chapter(key, html, base_url, Path(cache_dir), (font_css,))
+# Set in each worker process by the pool initializer (inherited, not pickled).
+_WORKER: dict = {}
+# No chapter takes minutes; a worker that stays silent this long is stuck, and
+# the build stops saying so instead of hanging CI until its time limit.
+WORKER_TIMEOUT = 600
 
 
-def build_language(lang: str, site: Path, config: dict, covered: set[int], font_css: str, pool,
-                   cache: Path, out: Path) -> dict:
-    started = time.perf_counter()
-    chapters = collect(site, Path(config["docs_dir"]), config, lang, config.get("repo_url", ""),
-                       config.get("site_url", ""), starmap=pool.starmap)
-    text_problems = []
-    for chapter in chapters:
-        missing = missing_glyphs(chapter.text, covered)
+def wait_for(result):
+    try:
+        return result()
+    except multiprocessing.TimeoutError:
+        raise BookError(f"a render worker gave no result in {WORKER_TIMEOUT} s; it is stuck") from None
+
+
+def _init_worker(covered: set[int], font_css: str) -> None:
+    _WORKER.update(covered=covered, font_css=font_css)
+
+
+def _chapter_task(job: ChapterJob, html_lang: str, cache_dir: str):
+    """Prepare one chapter and render it (or take it from the cache): (chapter, rendered or None, problem)."""
+    with cyclic_gc_paused():
+        chapter = job.chapter()
+        missing = missing_glyphs(chapter.text, _WORKER["covered"])
         if missing:
-            text_problems.append(f"docs/{chapter.src}: no font draws {' '.join(missing)} "
-                                 f"({', '.join(f'U+{ord(c):04X}' for c in missing)})")
+            return chapter, None, (f"docs/{chapter.src}: no font draws {' '.join(missing)} "
+                                   f"({', '.join(f'U+{ord(c):04X}' for c in missing)})")
+        html = document_html(chapter.as_section(), html_lang, chapter.title)
+        rendered = render_chapter(chapter.key, html, job.site.as_uri() + "/", Path(cache_dir),
+                                  (_WORKER["font_css"],))
+        return chapter, rendered, None
+
+
+def build_language(lang: str, site: Path, config: dict, font_css: str, pool, cache: Path, out: Path) -> dict:
+    started = time.perf_counter()
+    jobs = chapter_jobs(site, Path(config["docs_dir"]), config, lang, config.get("repo_url", ""),
+                        config.get("site_url", ""))
+    order = {job.key: index for index, job in enumerate(jobs)}
+    # Longest pages first keeps both workers busy to the end; preparing and
+    # rendering run in one task, so no worker waits for all pages to be prepared.
+    jobs_by_size = sorted(jobs, key=lambda job: -job.page.stat().st_size)
+    task = functools.partial(_chapter_task, html_lang=LANGUAGES[lang]["html_lang"], cache_dir=str(cache / lang))
+    chapters, results, text_problems = [], {}, []
+    finished = pool.imap_unordered(task, jobs_by_size)
+    for _ in jobs:
+        chapter, rendered, problem = wait_for(lambda: finished.next(timeout=WORKER_TIMEOUT))
+        chapters.append(chapter)
+        if problem:
+            text_problems.append(problem)
+        else:
+            results[chapter.key] = rendered
     if text_problems:
-        raise BookError("missing glyphs:\n" + "\n".join(text_problems))
-    html_lang = LANGUAGES[lang]["html_lang"]
-    tasks = [(c.key, document_html(c.as_section(), html_lang, c.title), site.as_uri() + "/", str(cache / lang), font_css)
-             for c in chapters]
-    tasks.sort(key=lambda task: -len(task[1]))  # longest first keeps both workers busy to the end
-    results = {r.key: r for r in pool.imap_unordered(_render_task, tasks)}
+        raise BookError("missing glyphs:\n" + "\n".join(sorted(text_problems)))
+    chapters.sort(key=lambda chapter: order[chapter.key])
     warnings = [f"{key}: {w}" for key, r in results.items() for w in r.warnings]
     image_failures = [w for w in warnings if "image" in w.lower() or "font" in w.lower() or "glyph" in w.lower()]
     if image_failures:
         raise BookError("WeasyPrint could not draw everything:\n" + "\n".join(image_failures))
     text = TEXT[lang]
-    info = BookInfo(lang=html_lang, title=text["title"], subtitle=text["subtitle"],
+    info = BookInfo(lang=LANGUAGES[lang]["html_lang"], title=text["title"], subtitle=text["subtitle"],
                     language_name=LANGUAGES[lang]["name"], date=build_date(), version=book_version(),
                     authors=config.get("site_author", ""), toc_title=text["toc"],
                     labels={k: text[k] for k in ("language", "date", "version", "licence")})
+
+    def render_small(html: str, sheets: tuple[str, ...], name: str) -> bytes:
+        # In a worker: once Pango runs in this process, workers forked from it can hang.
+        job = pool.apply_async(render_whole, (html, sheets, cache / lang, name))
+        return wait_for(lambda: job.get(timeout=WORKER_TIMEOUT))
+
     rendered_at = time.perf_counter()
-    stats = assemble(info, chapters, results, out, font_css, cache / lang)
+    stats = assemble(info, chapters, results, out, font_css, render_small)
     stats.update(render_seconds=rendered_at - started, assemble_seconds=time.perf_counter() - rendered_at,
                  seconds=time.perf_counter() - started, chapters=len(chapters),
                  rendered=sum(not r.cached for r in results.values()), warnings=warnings)
@@ -119,11 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         covered = covered_codepoints(fonts)
         font_css = subset_font_faces(FONT_CACHE)
         config = read_config(args.config)
-        pool = multiprocessing.get_context("fork").Pool(args.workers, maxtasksperchild=8)
+        gc.freeze()  # what the workers inherit is never garbage: keep the collector off it (see gc docs)
+        pool = multiprocessing.get_context("fork").Pool(args.workers, _init_worker, (covered, font_css),
+                                                        maxtasksperchild=16)
         for lang in languages:
             final = out / f"ml-engineering-{lang}.pdf"
             partial = out / f".ml-engineering-{lang}.pdf.part"
-            stats = build_language(lang, args.site.resolve(), config, covered, font_css, pool, args.cache, partial)
+            stats = build_language(lang, args.site.resolve(), config, font_css, pool, args.cache, partial)
             written.append((partial, final))
             for warning in stats["warnings"]:
                 print(f"build_pdf: warning: {warning}", file=sys.stderr)

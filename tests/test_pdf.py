@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -94,6 +95,94 @@ def test_book_pdf(site, lang):
     info = reader.metadata
     assert info.title and info.author and info.creation_date
     assert str(reader.trailer["/Root"]["/Lang"]) == {"zh": "zh-CN", "en": "en"}[lang]
+
+
+def squeeze(text: str) -> str:
+    # Noto Sans CJK draws U+00B7 and U+2022 with one glyph, which extracts as either.
+    return re.sub(r"\s+", "", text).replace("\u2022", "\u00b7")
+
+
+def margin_texts(path: Path, tmp_path: Path) -> list[tuple[str, str]]:
+    """Per page, the words above and below the text block (20 mm margins): (header, footer)."""
+    boxes = tmp_path / "margins.html"
+    subprocess.run(["pdftotext", "-bbox", str(path), str(boxes)], check=True)
+    margin, pages = 20 / 25.4 * 72, []
+    height = 0.0
+    for line in boxes.read_text(encoding="utf-8").splitlines():
+        found = re.search(r'<page width="[\d.]+" height="([\d.]+)"', line)
+        if found:
+            height = float(found.group(1))
+            pages.append(([], []))
+            continue
+        word = re.search(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</word>', line)
+        if word and float(word.group(2)) < margin:
+            pages[-1][0].append(html.unescape(word.group(3)))
+        elif word and float(word.group(1)) > height - margin:
+            pages[-1][1].append(html.unescape(word.group(3)))
+    return [(" ".join(top), " ".join(bottom)) for top, bottom in pages]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tmp_path):
+    """Numbers are drawn after joining and headers by each chapter's render: both must land on the right pages."""
+    path = pdf_path(site, lang)
+    reader = PdfReader(path)
+    margins = margin_texts(path, tmp_path)
+    assert margins[0] == ("", ""), "the cover has no header or number"
+    wrong = [(number, bottom) for number, (_, bottom) in enumerate(margins[1:], start=2) if bottom != str(number)]
+    assert not wrong, f"pages whose foot is not their number: {wrong[:10]}"
+    checked = 0
+    for index, item in enumerate(reader.outline):
+        children = reader.outline[index + 1] if index + 1 < len(reader.outline) else None
+        if isinstance(item, list) or not isinstance(children, list):
+            continue
+        # Parts hold chapters (whole-page bookmarks); a chapter outside a part holds sections (/XYZ).
+        for chapter in (child for child in children if not isinstance(child, list) and child["/Type"] == "/Fit"):
+            first = reader.get_destination_page_number(chapter)
+            header = squeeze(f"{item.title}·{chapter.title}")
+            assert squeeze(margins[first][0]) == header, f"page {first + 1}: header {margins[first][0]!r}"
+            checked += 1
+    assert checked > 10
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_section_bookmarks_open_the_page_of_their_heading(site, lang):
+    path = pdf_path(site, lang)
+    reader = PdfReader(path)
+    pages = [squeeze(text) for text in pdf_text(path).split("\f")]
+    sections = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            elif depth == 2:
+                sections.append(item)
+    walk(reader.outline, 0)
+    assert len(sections) > 100
+    for item in sections:
+        page = reader.get_destination_page_number(item)
+        assert squeeze(item.title)[:12] in pages[page], f"bookmark {item.title!r} opens page {page + 1}"
+        assert item["/Type"] == "/XYZ" and float(item["/Top"]) > 0
+
+
+def test_glyph_widths_reads_both_forms_of_a_cid_width_array():
+    import pikepdf
+    from pdfbook.assemble import glyph_widths
+
+    array = pikepdf.Array([17, pikepdf.Array([555, 556]), 30, 32, 500])
+    assert glyph_widths(array) == {17: 555.0, 18: 556.0, 30: 500.0, 31: 500.0, 32: 500.0}
+
+
+def test_open_array_ffi_makes_the_same_arrays_without_new_type_strings():
+    from weasyprint.text.ffi import ffi
+    from pdfbook.render import _OpenArrayFFI
+
+    wrapped = _OpenArrayFFI(ffi)
+    array = wrapped.new("hb_codepoint_t[3]", (7, 8, 9))
+    assert ffi.sizeof(array) == ffi.sizeof("hb_codepoint_t[3]") and list(array) == [7, 8, 9]
+    assert ffi.typeof(wrapped.new("unsigned int *", 5)) == ffi.typeof("unsigned int *")
+    assert wrapped.NULL == ffi.NULL
 
 
 def test_chinese_pdf_embeds_noto_sans_cjk_sc(site):

@@ -1,35 +1,38 @@
 """Join rendered chapters into one book PDF.
 
-The chapters were rendered on their own (in parallel, and cached), so this
-step adds what needs the whole book: the cover and the table of contents
-with page numbers, running headers and page numbers on every page, jumps
-for links between chapters, the bookmark tree, and the document metadata.
+The chapters were rendered on their own (in parallel, and cached), each with
+its running header, so this step adds only what needs the whole book: the
+cover and the table of contents with page numbers, the page numbers at the
+foot of every page, jumps for links between chapters, the bookmark tree and
+the document metadata. The joining itself is done by qpdf (through pikepdf),
+which copies pages without decoding them.
 """
 
 from __future__ import annotations
 
 import html
 import io
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
+import pikepdf
 import weasyprint
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject, NullObject,
-                           TextStringObject)
 
 from .collect import BOOK_LINK, BookError, Chapter
-from .render import CSS_FILE, Rendered, render_whole
+from .render import CSS_FILE, Rendered, document_html
 
-FURNITURE_CSS = """
-@page { size: A4; margin: 12mm 18mm 10mm 18mm;
-  @top-right { content: string(header); font-size: 7.5pt; color: #5f6368; }
-  @bottom-center { content: counter(page); font-size: 8pt; color: #5f6368; } }
-@page:first { @top-right { content: none; } @bottom-center { content: none; } }
-html { font-family: "Noto Sans CJK SC Subset", "Noto Sans CJK SC", sans-serif; }
-div { height: 1px; break-after: page; string-set: header attr(data-header); }
-div:last-child { break-after: auto; }
-"""
+# (html, style sheets, cache name) -> PDF bytes; build_pdf.py runs it in a worker
+# process, so that this one never starts Pango (its threads do not survive fork).
+RenderSmall = Callable[[str, tuple[str, ...], str], bytes]
+
+# Page numbers sit where WeasyPrint would put @bottom-center; NUMBER_SAMPLE
+# shows it the digits once, and number_stamps() reuses that text for every page.
+NUMBER_STYLE = "font-size: 8pt; color: #5f6368;"
+NUMBER_SAMPLE_CSS = f'@page {{ @bottom-center {{ content: "0123456789"; {NUMBER_STYLE} }} }}'
+NUMBER_FONT = pikepdf.Name("/BookPageNumber")
 
 
 @dataclass
@@ -55,26 +58,26 @@ def front_matter_html(info: BookInfo, chapters: list[Chapter], starts: dict[str,
         css = "toc-chapter" if chapter.part is not None else "toc-part"
         rows.append(toc_row(css, chapter.title, chapter.key, starts[chapter.key]))
     esc = html.escape
-    return (
-        f'<!DOCTYPE html><html lang="{info.lang}"><head><meta charset="utf-8"><title>{esc(info.title)}</title>'
-        f'</head><body><section class="cover"><h1 style="bookmark-level:none">{esc(info.title)}</h1>'
+    body = (
+        f'<section class="cover"><h1 style="bookmark-level:none">{esc(info.title)}</h1>'
         f'<div class="subtitle">{esc(info.subtitle)}</div><dl>'
         f'<dt>{esc(info.labels["language"])}</dt><dd>{esc(info.language_name)}</dd>'
         f'<dt>{esc(info.labels["date"])}</dt><dd>{esc(info.date)}</dd>'
         f'<dt>{esc(info.labels["version"])}</dt><dd>{esc(info.version)}</dd>'
         f'<dt>{esc(info.labels["licence"])}</dt><dd>CC BY-SA 4.0</dd></dl></section>'
-        f'<section class="toc"><h1 style="bookmark-level:none">{esc(info.toc_title)}</h1><ol>{"".join(rows)}</ol>'
-        f"</section></body></html>"
+        f'<section class="toc" data-header="{esc(info.toc_title, quote=True)}">'
+        f'<h1 style="bookmark-level:none">{esc(info.toc_title)}</h1><ol>{"".join(rows)}</ol></section>'
     )
+    return document_html(body, info.lang, info.title)
 
 
 def toc_row(css: str, title: str, key: str, page: int) -> str:
     return (f'<li class="{css}"><a href="{BOOK_LINK}{key}"><span class="toc-title">{html.escape(title)}</span>'
-            f'<span class="toc-dots"></span><span class="toc-page">{page}</span></a></li>')
+            f'<span class="toc-page">{page}</span></a></li>')
 
 
 def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered],
-                 font_css: str, cache: Path) -> tuple[PdfReader, dict]:
+                 font_css: str, render_small: RenderSmall) -> tuple[bytes, int, dict[str, int]]:
     """Render cover + contents, iterating until the number of contents pages is stable."""
     front_pages = 2
     for _ in range(4):
@@ -83,85 +86,119 @@ def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Re
             starts[chapter.key] = page
             page += rendered[chapter.key].pages
         sheets = (CSS_FILE.read_text(encoding="utf-8"), font_css)
-        front = PdfReader(io.BytesIO(render_whole(front_matter_html(info, chapters, starts), sheets, cache, "front")))
-        if len(front.pages) == front_pages:
-            return front, starts
-        front_pages = len(front.pages)
+        data = render_small(front_matter_html(info, chapters, starts), sheets, "front")
+        pages = len(pikepdf.open(io.BytesIO(data)).pages)
+        if pages == front_pages:
+            return data, pages, starts
+        front_pages = pages
     raise BookError("the table of contents did not settle on a page count")
 
 
-def furniture_pdf(headers: list[str], font_css: str, cache: Path) -> PdfReader:
-    """One page per book page with only its running header and page number."""
-    body = "".join(f'<div data-header="{html.escape(h, quote=True)}"></div>' for h in headers)
-    data = render_whole(f"<!DOCTYPE html><html><body>{body}</body></html>", (FURNITURE_CSS, font_css),
-                        cache, "furniture")
-    furniture = PdfReader(io.BytesIO(data))
-    if len(furniture.pages) != len(headers):
-        raise BookError(f"page furniture: expected {len(headers)} pages, got {len(furniture.pages)}")
-    return furniture
+class NumberStamps:
+    """Draws page numbers as text in the font and place of a WeasyPrint sample page.
+
+    The sample is one empty page whose @bottom-center holds the ten digits:
+    its content stream gives the font, size, colour, baseline and centre, its
+    font gives each digit's glyph and width. A page number is then a copy of
+    that text with the digits of the number, centred on the same point.
+    """
+
+    def __init__(self, book: pikepdf.Pdf, font_css: str, render_small: RenderSmall):
+        data = render_small(document_html("", "en", "page numbers"),
+                            (CSS_FILE.read_text(encoding="utf-8"), font_css, NUMBER_SAMPLE_CSS), "page-numbers")
+        sample = pikepdf.open(io.BytesIO(data))
+        page = sample.pages[0]
+        self.ops = [(operands, op) for operands, op in pikepdf.parse_content_stream(page)
+                    if str(op) in ("cm", "q", "Q", "rg", "BT", "Tm", "Tf", "TJ", "Tj", "ET")]
+        shows = [i for i, (_, op) in enumerate(self.ops) if str(op) in ("TJ", "Tj")]
+        fonts = [operands for operands, op in self.ops if str(op) == "Tf"]
+        matrices = [operands for operands, op in self.ops if str(op) == "Tm"]
+        if len(shows) != 1 or len(fonts) != 1 or len(matrices) != 1:
+            raise BookError("page numbers: WeasyPrint drew the digit sample in an unexpected way")
+        self.show = shows[0]
+        operand = self.ops[self.show][0][0]
+        raw = b"".join(bytes(item) for item in operand if isinstance(item, pikepdf.String)) \
+            if isinstance(operand, pikepdf.Array) else bytes(operand)
+        if len(raw) != 20:
+            raise BookError(f"page numbers: expected 10 two-byte glyphs in the digit sample, got {len(raw)} bytes")
+        self.glyphs = {str(digit): raw[2 * digit:2 * digit + 2] for digit in range(10)}
+        font_name, self.size = fonts[0][0], float(fonts[0][1])
+        font = page.Resources.Font[font_name]
+        widths = glyph_widths(font.DescendantFonts[0].W)
+        self.widths = {d: widths[int.from_bytes(g, "big")] * self.size / 1000 for d, g in self.glyphs.items()}
+        self.ops = [([NUMBER_FONT, *operands[1:]], op) if str(op) == "Tf" else (operands, op)
+                    for operands, op in self.ops]
+        matrix = [float(v) for v in matrices[0][0:6]] if len(matrices[0]) == 6 else None
+        if matrix is None:
+            raise BookError("page numbers: the digit sample has no text matrix")
+        self.matrix_index = next(i for i, (_, op) in enumerate(self.ops) if str(op) == "Tm")
+        self.centre = matrix[4] + sum(self.widths.values()) / 2
+        self.font = book.copy_foreign(font)
+        self.save = book.make_stream(b"q\n")
+
+    def stamp(self, book: pikepdf.Pdf, index: int, number: int) -> None:
+        digits = str(number)
+        ops = list(self.ops)
+        matrix = list(ops[self.matrix_index][0])
+        matrix[4] = Decimal(f"{self.centre - sum(self.widths[d] for d in digits) / 2:.4f}")
+        ops[self.matrix_index] = (matrix, ops[self.matrix_index][1])
+        ops[self.show] = ([pikepdf.String(b"".join(self.glyphs[d] for d in digits))], pikepdf.Operator("Tj"))
+        page = book.pages[index]
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            resources = page.obj.Resources = pikepdf.Dictionary()
+        if "/Font" not in resources:
+            resources.Font = pikepdf.Dictionary()
+        resources.Font[NUMBER_FONT] = self.font
+        text = pikepdf.unparse_content_stream(ops)
+        contents = page.obj.Contents
+        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+        page.obj.Contents = pikepdf.Array([self.save, *streams, book.make_stream(b"\nQ\n" + text + b"\n")])
+
+
+def glyph_widths(array) -> dict[int, float]:
+    """A CID font's /W array as {glyph id: width}: runs of 'c [w1 w2 ...]' and 'first last w'."""
+    items, widths, i = list(array), {}, 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            for offset, width in enumerate(items[i + 1]):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            for glyph in range(first, int(items[i + 1]) + 1):
+                widths[glyph] = float(items[i + 2])
+            i += 3
+    return widths
 
 
 def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], out: Path,
-             font_css: str, cache: Path) -> dict:
-    front, starts = render_front(info, chapters, rendered, font_css, cache)
-    writer = PdfWriter()
-    writer.append(front, import_outline=False)
-    front_count = len(writer.pages)
-    headers = [""] + [info.toc_title] * (front_count - 1)
-    for chapter in chapters:
-        writer.append(PdfReader(rendered[chapter.key].pdf), import_outline=False)
-        headers += [f"{chapter.part} · {chapter.title}" if chapter.part else chapter.title] * rendered[chapter.key].pages
-    furniture = furniture_pdf(headers, font_css, cache)
-    stamp_furniture(writer, furniture)
-    targets = anchor_targets(chapters, rendered, starts)
-    links, unresolved = fix_links(writer, targets)
-    if unresolved:
-        raise BookError("links to places not in the book: " + ", ".join(sorted(unresolved)[:20]))
-    add_outline(writer, chapters, rendered, starts)
-    writer.add_metadata({"/Title": info.title, "/Author": info.authors, "/Subject": info.subtitle,
-                         "/Creator": "ML Engineering Open Book (scripts/build_pdf.py)",
-                         "/Producer": f"WeasyPrint {weasyprint.__version__} + pypdf",
-                         "/CreationDate": pdf_date(info.date), "/ModDate": pdf_date(info.date)})
-    writer._root_object[NameObject("/Lang")] = TextStringObject(info.lang)
-    writer._root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("wb") as handle:
-        writer.write(handle)
-    return {"pages": len(writer.pages), "internal_links": links}
-
-
-def _stream(writer: PdfWriter, data: bytes, extra: dict | None = None):
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    stream.update(extra or {})
-    return writer._add_object(stream.flate_encode())
-
-
-def stamp_furniture(writer: PdfWriter, furniture: PdfReader) -> None:
-    """Draw each furniture page over the book page of the same number, as a form XObject.
-
-    Cheaper than pypdf's merge_page, which parses and rewrites every content
-    stream: the page's own streams stay as they are, wrapped in q ... Q.
-    """
-    save = _stream(writer, b"q\n")
-    restore_and_draw = _stream(writer, b"\nQ q /BookFurniture Do Q\n")
-    for index in range(1, len(writer.pages)):
-        page, sheet = writer.pages[index], furniture.pages[index]
-        form = _stream(writer, sheet.get_contents().get_data(), {
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): ArrayObject(FloatObject(v) for v in sheet.mediabox),
-            NameObject("/Resources"): sheet["/Resources"].get_object().clone(writer),
-        })
-        resources = DictionaryObject(page["/Resources"].get_object())
-        xobjects = DictionaryObject(resources["/XObject"].get_object()) if "/XObject" in resources else DictionaryObject()
-        xobjects[NameObject("/BookFurniture")] = form
-        resources[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = resources
-        contents = page["/Contents"]
-        streams = list(contents) if isinstance(contents.get_object(), ArrayObject) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([save, *streams, restore_and_draw])
+             font_css: str, render_small: RenderSmall) -> dict:
+    front_data, front_count, starts = render_front(info, chapters, rendered, font_css, render_small)
+    with ExitStack() as stack:
+        book = stack.enter_context(pikepdf.open(io.BytesIO(front_data)))
+        for chapter in chapters:
+            source = stack.enter_context(pikepdf.open(rendered[chapter.key].pdf))
+            book.pages.extend(source.pages)
+        numbers = NumberStamps(book, font_css, render_small)
+        for index in range(1, len(book.pages)):
+            numbers.stamp(book, index, index + 1)
+        targets = anchor_targets(chapters, rendered, starts)
+        links, unresolved = fix_links(book, targets)
+        if unresolved:
+            raise BookError("links to places not in the book: " + ", ".join(sorted(unresolved)[:20]))
+        add_outline(book, chapters, rendered, starts)
+        book.docinfo = book.make_indirect(pikepdf.Dictionary({
+            "/Title": info.title, "/Author": info.authors, "/Subject": info.subtitle,
+            "/Creator": "ML Engineering Open Book (scripts/build_pdf.py)",
+            "/Producer": f"WeasyPrint {weasyprint.__version__} + pikepdf {pikepdf.__version__}",
+            "/CreationDate": pdf_date(info.date), "/ModDate": pdf_date(info.date)}))
+        book.Root.Lang = pikepdf.String(info.lang)
+        book.Root.PageMode = pikepdf.Name("/UseOutlines")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        book.save(out, deterministic_id=True, compress_streams=True,
+                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return {"pages": len(book.pages), "internal_links": links, "front_pages": front_count}
 
 
 def pdf_date(day: str) -> str:
@@ -179,38 +216,43 @@ def anchor_targets(chapters, rendered, starts) -> dict[str, tuple[int, float, fl
     return targets
 
 
-def fix_links(writer: PdfWriter, targets: dict) -> tuple[int, set[str]]:
+def destination(book: pikepdf.Pdf, index: int, x: float, y: float) -> pikepdf.Array:
+    page = book.pages[index]
+    top = float(page.mediabox[3]) - y
+    return pikepdf.Array([page.obj, pikepdf.Name("/XYZ"), round(x, 2), round(top, 2), None])
+
+
+def fix_links(book: pikepdf.Pdf, targets: dict) -> tuple[int, set[str]]:
     fixed, unresolved = 0, set()
-    for page in writer.pages:
-        for ref in page.get("/Annots", []) or []:
-            annotation = ref.get_object()
+    for page in book.pages:
+        for annotation in page.obj.get("/Annots", []):
             action = annotation.get("/A")
-            if not action or not str(action.get("/URI", "")).startswith(BOOK_LINK):
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if not uri.startswith(BOOK_LINK):
                 continue
-            name = str(action["/URI"])[len(BOOK_LINK):]
+            name = uri[len(BOOK_LINK):]
             if name not in targets:
                 unresolved.add(name)
                 continue
-            index, x, y = targets[name]
-            target = writer.pages[index]
-            top = float(target.mediabox.height) - y
-            annotation[NameObject("/A")] = DictionaryObject({
-                NameObject("/S"): NameObject("/GoTo"),
-                NameObject("/D"): ArrayObject([target.indirect_reference, NameObject("/XYZ"), FloatObject(x),
-                                               FloatObject(top), NullObject()]),
-            })
+            annotation.A = pikepdf.Dictionary(S=pikepdf.Name("/GoTo"), D=destination(book, *targets[name]))
             fixed += 1
     return fixed, unresolved
 
 
-def add_outline(writer: PdfWriter, chapters, rendered, starts) -> None:
-    part_item, part = None, object()
-    for chapter in chapters:
-        first = starts[chapter.key] - 1
-        if chapter.part != part:
-            part_item = writer.add_outline_item(chapter.part, first) if chapter.part else None
-            part = chapter.part
-        chapter_item = writer.add_outline_item(chapter.title, first, parent=part_item)
-        for level, label, page, _y in rendered[chapter.key].headings:
-            if level == 2:
-                writer.add_outline_item(label, first + page, parent=chapter_item)
+def add_outline(book: pikepdf.Pdf, chapters, rendered, starts) -> None:
+    with book.open_outline() as outline:
+        part_item, part = None, object()
+        for chapter in chapters:
+            first = starts[chapter.key] - 1
+            if chapter.part != part:
+                part_item = pikepdf.OutlineItem(chapter.part, first) if chapter.part else None
+                if part_item is not None:
+                    outline.root.append(part_item)
+                part = chapter.part
+            chapter_item = pikepdf.OutlineItem(chapter.title, first)
+            (part_item.children if part_item is not None else outline.root).append(chapter_item)
+            for level, label, page, y in rendered[chapter.key].headings:
+                if level == 2:
+                    section = pikepdf.OutlineItem(label)
+                    section.destination = destination(book, first + page, 0, y)
+                    chapter_item.children.append(section)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -40,8 +41,13 @@ class Chapter:
     html: str
     text: str
 
+    @property
+    def header(self) -> str:
+        """The running header of the chapter's pages."""
+        return f"{self.part} · {self.title}" if self.part else self.title
+
     def as_section(self) -> str:
-        return f'<section class="chapter">{self.html}</section>'
+        return f'<section class="chapter" data-header="{escape(self.header, quote=True)}">{self.html}</section>'
 
 
 class _LenientLoader(yaml.SafeLoader):
@@ -109,8 +115,27 @@ def chapter_key(src: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", stem.lower()) or "home"
 
 
-def collect(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site_url: str, starmap=None) -> list[Chapter]:
-    """The chapters in nav order; starmap (e.g. a process pool's) spreads the work over processes."""
+@dataclass
+class ChapterJob:
+    """Everything needed to prepare one chapter, in a worker process or here."""
+    page: Path
+    url: str
+    key: str
+    src: str
+    part: str | None
+    site: Path
+    url_to_key: dict[str, str]
+    repo_url: str
+    site_url: str
+
+    def chapter(self) -> Chapter:
+        title, html, text = prepare(self.page, self.url, self.key, self.src, self.site, self.url_to_key,
+                                    self.repo_url, self.site_url)
+        return Chapter(self.key, self.src, self.part, title, html, text)
+
+
+def chapter_jobs(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site_url: str) -> list[ChapterJob]:
+    """The chapters to prepare, in nav order; stops on a nav page that has no source or no built page."""
     prefix = LANGUAGES[lang]["prefix"]
     names = nav_translation(config, lang)
     parts = nav_parts(config)
@@ -120,17 +145,20 @@ def collect(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site
             if not (docs / src).is_file():
                 raise BookError(f"mkdocs.yml: the nav names '{src}', which does not exist in {docs}")
             url_to_key[prefix + page_url(src)] = chapter_key(src)
-    jobs, owners = [], []
+    jobs = []
     for part, srcs in parts:
         for src in srcs:
             page = site / prefix / page_url(src) / "index.html"
             if not page.is_file():
                 raise BookError(f"{docs / src}: its page {page} was not built; run `make site` first")
-            jobs.append((page, prefix + page_url(src), chapter_key(src), src, site, url_to_key, repo_url, site_url))
-            owners.append((src, names.get(part, part) if part else None))
-    prepared = (starmap or (lambda f, args: [f(*a) for a in args]))(prepare, jobs)
-    return [Chapter(chapter_key(src), src, part, title, html, text)
-            for (src, part), (title, html, text) in zip(owners, prepared)]
+            jobs.append(ChapterJob(page, prefix + page_url(src), chapter_key(src), src,
+                                   names.get(part, part) if part else None, site, url_to_key, repo_url, site_url))
+    return jobs
+
+
+def collect(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site_url: str) -> list[Chapter]:
+    """The chapters in nav order, prepared for print."""
+    return [job.chapter() for job in chapter_jobs(site, docs, config, lang, repo_url, site_url)]
 
 
 def prepare(page: Path, url: str, key: str, src: str, site: Path, url_to_key: dict[str, str],
