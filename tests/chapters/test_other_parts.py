@@ -290,11 +290,13 @@ def test_slurm_script_dry_run_with_usr1(tmp_path):
     proc = subprocess.Popen(["bash", str(SLURM)], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        for _ in range(200):
-            if (tmp_path / "started").exists():
-                break
+        # Generous: on a loaded 2-core CI machine the script once took over 10 s to get here.
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "started").exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert (tmp_path / "started").exists(), "torchrun stand-in never started"
+        if not (tmp_path / "started").exists():
+            proc.kill()
+            pytest.fail(f"torchrun stand-in never started; the script said:\n{proc.communicate()[0]}")
         proc.send_signal(signal.SIGUSR1)
         output, _ = proc.communicate(timeout=30)
     finally:
