@@ -62,6 +62,7 @@ plugins:
         kwds:
           case: lower
   - admonition
+  - md_in_html
   - tables
   - pymdownx.highlight
   - pymdownx.superfences

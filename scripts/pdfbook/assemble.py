@@ -22,9 +22,9 @@ import pikepdf
 import weasyprint
 
 from .collect import BOOK_LINK, BookError, Chapter
-from .render import CSS_FILE, Rendered, document_html
+from .render import Rendered, document_html
 
-# (html, style sheets, cache name) -> PDF bytes; build_pdf.py runs it in a worker
+# (html, style sheets after book.css, cache name) -> PDF bytes; build_pdf.py runs it in a worker
 # process, so that this one never starts Pango (its threads do not survive fork).
 RenderSmall = Callable[[str, tuple[str, ...], str], bytes]
 
@@ -85,8 +85,7 @@ def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Re
         for chapter in chapters:
             starts[chapter.key] = page
             page += rendered[chapter.key].pages
-        sheets = (CSS_FILE.read_text(encoding="utf-8"), font_css)
-        data = render_small(front_matter_html(info, chapters, starts), sheets, "front")
+        data = render_small(front_matter_html(info, chapters, starts), (font_css,), "front")
         pages = len(pikepdf.open(io.BytesIO(data)).pages)
         if pages == front_pages:
             return data, pages, starts
@@ -103,57 +102,51 @@ class NumberStamps:
     that text with the digits of the number, centred on the same point.
     """
 
+    KEEP = ("cm", "q", "Q", "rg", "BT", "Tm", "Tf", "TJ", "Tj", "ET")
+
     def __init__(self, book: pikepdf.Pdf, font_css: str, render_small: RenderSmall):
-        data = render_small(document_html("", "en", "page numbers"),
-                            (CSS_FILE.read_text(encoding="utf-8"), font_css, NUMBER_SAMPLE_CSS), "page-numbers")
-        sample = pikepdf.open(io.BytesIO(data))
-        page = sample.pages[0]
-        self.ops = [(operands, op) for operands, op in pikepdf.parse_content_stream(page)
-                    if str(op) in ("cm", "q", "Q", "rg", "BT", "Tm", "Tf", "TJ", "Tj", "ET")]
-        shows = [i for i, (_, op) in enumerate(self.ops) if str(op) in ("TJ", "Tj")]
-        fonts = [operands for operands, op in self.ops if str(op) == "Tf"]
-        matrices = [operands for operands, op in self.ops if str(op) == "Tm"]
-        if len(shows) != 1 or len(fonts) != 1 or len(matrices) != 1:
+        data = render_small(document_html("", "en", "page numbers"), (font_css, NUMBER_SAMPLE_CSS), "page-numbers")
+        # Kept open until the book is saved: qpdf copies the font's stream from it then.
+        self.sample = pikepdf.open(io.BytesIO(data))
+        page = self.sample.pages[0]
+        self.ops = [(list(operands), str(op)) for operands, op in pikepdf.parse_content_stream(page)
+                    if str(op) in self.KEEP]
+        names = [op for _, op in self.ops]
+        if names.count("Tm") != 1 or names.count("Tf") != 1 or names.count("TJ") + names.count("Tj") != 1:
             raise BookError("page numbers: WeasyPrint drew the digit sample in an unexpected way")
-        self.show = shows[0]
-        operand = self.ops[self.show][0][0]
-        raw = b"".join(bytes(item) for item in operand if isinstance(item, pikepdf.String)) \
-            if isinstance(operand, pikepdf.Array) else bytes(operand)
+        self.at = {op: index for index, (_, op) in enumerate(self.ops)}
+        self.show = self.at.get("TJ", self.at.get("Tj"))
+        shown = self.ops[self.show][0][0]
+        raw = b"".join(bytes(item) for item in shown if isinstance(item, pikepdf.String)) \
+            if isinstance(shown, pikepdf.Array) else bytes(shown)
         if len(raw) != 20:
             raise BookError(f"page numbers: expected 10 two-byte glyphs in the digit sample, got {len(raw)} bytes")
         self.glyphs = {str(digit): raw[2 * digit:2 * digit + 2] for digit in range(10)}
-        font_name, self.size = fonts[0][0], float(fonts[0][1])
-        font = page.Resources.Font[font_name]
+        font_operands = self.ops[self.at["Tf"]][0]
+        font = page.Resources.Font[font_operands[0]]
         widths = glyph_widths(font.DescendantFonts[0].W)
-        self.widths = {d: widths[int.from_bytes(g, "big")] * self.size / 1000 for d, g in self.glyphs.items()}
-        self.ops = [([NUMBER_FONT, *operands[1:]], op) if str(op) == "Tf" else (operands, op)
-                    for operands, op in self.ops]
-        matrix = [float(v) for v in matrices[0][0:6]] if len(matrices[0]) == 6 else None
-        if matrix is None:
-            raise BookError("page numbers: the digit sample has no text matrix")
-        self.matrix_index = next(i for i, (_, op) in enumerate(self.ops) if str(op) == "Tm")
-        self.centre = matrix[4] + sum(self.widths.values()) / 2
+        size = float(font_operands[1])
+        self.widths = {d: widths[int.from_bytes(g, "big")] * size / 1000 for d, g in self.glyphs.items()}
+        self.centre = float(self.ops[self.at["Tm"]][0][4]) + sum(self.widths.values()) / 2
+        font_operands[0] = NUMBER_FONT
         self.font = book.copy_foreign(font)
         self.save = book.make_stream(b"q\n")
 
     def stamp(self, book: pikepdf.Pdf, index: int, number: int) -> None:
         digits = str(number)
-        ops = list(self.ops)
-        matrix = list(ops[self.matrix_index][0])
-        matrix[4] = Decimal(f"{self.centre - sum(self.widths[d] for d in digits) / 2:.4f}")
-        ops[self.matrix_index] = (matrix, ops[self.matrix_index][1])
-        ops[self.show] = ([pikepdf.String(b"".join(self.glyphs[d] for d in digits))], pikepdf.Operator("Tj"))
-        page = book.pages[index]
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            resources = page.obj.Resources = pikepdf.Dictionary()
-        if "/Font" not in resources:
-            resources.Font = pikepdf.Dictionary()
-        resources.Font[NUMBER_FONT] = self.font
-        text = pikepdf.unparse_content_stream(ops)
-        contents = page.obj.Contents
-        streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
-        page.obj.Contents = pikepdf.Array([self.save, *streams, book.make_stream(b"\nQ\n" + text + b"\n")])
+        ops = [(list(operands), op) for operands, op in self.ops]
+        ops[self.at["Tm"]][0][4] = Decimal(f"{self.centre - sum(self.widths[d] for d in digits) / 2:.4f}")
+        ops[self.show] = ([pikepdf.String(b"".join(self.glyphs[d] for d in digits))], "Tj")
+        text = pikepdf.unparse_content_stream([(operands, pikepdf.Operator(op)) for operands, op in ops])
+        page = book.pages[index].obj
+        if "/Resources" not in page:
+            page.Resources = pikepdf.Dictionary()
+        if "/Font" not in page.Resources:
+            page.Resources.Font = pikepdf.Dictionary()
+        page.Resources.Font[NUMBER_FONT] = self.font
+        # The page's own streams run inside q ... Q, so the number starts from a clean graphics state.
+        streams = list(page.Contents) if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
+        page.Contents = pikepdf.Array([self.save, *streams, book.make_stream(b"\nQ\n" + text + b"\n")])
 
 
 def glyph_widths(array) -> dict[int, float]:

@@ -85,14 +85,14 @@ def document_html(body: str, lang: str, title: str) -> str:
 _STYLES: dict[tuple[str, ...], tuple[FontConfiguration, list]] = {}
 
 
-def styles(sheets: tuple[str, ...], with_book_css: bool) -> tuple[FontConfiguration, list]:
-    key = (str(with_book_css), *sheets)
-    if key not in _STYLES:
+def styles(extra: tuple[str, ...]) -> tuple[FontConfiguration, list]:
+    """book.css and the extra style sheets, parsed once per process."""
+    if extra not in _STYLES:
         fonts = FontConfiguration()  # needed for the @font-face rules in the sheets
-        css = [weasyprint.CSS(filename=str(CSS_FILE), font_config=fonts)] if with_book_css else []
-        css += [weasyprint.CSS(string=sheet, font_config=fonts) for sheet in sheets]
-        _STYLES[key] = (fonts, css)
-    return _STYLES[key]
+        css = [weasyprint.CSS(filename=str(CSS_FILE), font_config=fonts)]
+        css += [weasyprint.CSS(string=sheet, font_config=fonts) for sheet in extra]
+        _STYLES[extra] = (fonts, css)
+    return _STYLES[extra]
 
 
 def cache_key(html: str) -> str:
@@ -126,7 +126,7 @@ def cyclic_gc_paused():
 
 
 def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, stylesheets: tuple[str, ...] = ()) -> Rendered:
-    """Render (or reuse) one chapter; html is a complete document."""
+    """Render (or reuse) one chapter; html is a complete document, stylesheets come after book.css."""
     digest = cache_key(html + "".join(stylesheets))
     pdf = cache_dir / f"{key}-{digest}.pdf"
     meta = pdf.with_suffix(".json")
@@ -138,7 +138,7 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        fonts, css = styles(stylesheets, with_book_css=True)
+        fonts, css = styles(stylesheets)
         document = weasyprint.HTML(string=html, base_url=base_url).render(stylesheets=css, font_config=fonts)
     finally:
         logger.removeHandler(handler)
@@ -159,12 +159,13 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
 
 
 def render_whole(html: str, stylesheets: tuple[str, ...], cache_dir: Path, name: str) -> bytes:
-    """Render a small document (cover and contents, page-number glyphs), reusing an identical earlier render."""
+    """Render a small document (cover and contents, page-number digits) with book.css and stylesheets,
+    reusing an identical earlier render."""
     digest = cache_key(html + "".join(stylesheets))
     pdf = cache_dir / f"{name}-{digest}.pdf"
     if pdf.exists():
         return pdf.read_bytes()
-    fonts, css = styles(stylesheets, with_book_css=False)
+    fonts, css = styles(stylesheets)
     data = weasyprint.HTML(string=html).render(stylesheets=css, font_config=fonts).write_pdf(
         pdf_identifier=digest.encode())
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 from mkdocs.exceptions import PluginError
+from sitebuild import fixture_config
 from table_helpers import HOOK, ROOT, get_data, get_hook
 
 
@@ -83,32 +83,7 @@ def test_mkdocs_build_with_markers(tmp_path):
            "<!-- data-plot: inter-node-bandwidth -->\n"
     (docs / "index.md").write_text(body.format(title="首页"), encoding="utf-8")
     (docs / "index.en.md").write_text(body.format(title="Home"), encoding="utf-8")
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(textwrap.dedent(f"""
-        site_name: Fixture
-        docs_dir: {docs}
-        strict: true
-        theme:
-          name: material
-          language: zh
-          font: false
-        plugins:
-          - i18n:
-              docs_structure: suffix
-              fallback_to_default: false
-              languages:
-                - locale: zh
-                  default: true
-                  name: 简体中文
-                - locale: en
-                  name: English
-        hooks:
-          - {HOOK}
-        markdown_extensions:
-          - attr_list
-          - md_in_html
-          - tables
-    """), encoding="utf-8")
+    config = fixture_config(docs, tmp_path, hooks=(HOOK,))
     site = tmp_path / "site"
     cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
