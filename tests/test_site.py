@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bookconf import LANGUAGES, PARTS
+from bookconf import LANGUAGES, MKDOCS_YML, PARTS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -47,34 +47,56 @@ def test_one_404_page_per_language(site):
     zh, en = site / "404.html", site / "en" / "404.html"
     assert html_lang(zh) == "zh-CN" and html_lang(en) == "en"
     assert CJK.search(re.sub(r"<nav.*?</nav>", "", zh.read_text(encoding="utf-8"), flags=re.S))
+    # Its language menu leads to each language's home page, not to some unrelated page.
+    root = "/" + re.search(r"^site_url:\s*https?://[^/]+/(\S*)", MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
+    assert switcher_links(en) == {"zh": root, "en": root + "en/"}
+    # GitHub Pages serves only the root 404.html: it loads the English one for a missing /en/ address.
+    assert "'404.html'" in zh.read_text(encoding="utf-8") and '"en/"' in zh.read_text(encoding="utf-8")
 
 
-def load_index(site: Path, lang: str) -> list[dict]:
-    return json.loads((site / LANGUAGES[lang]["prefix"] / "search" / "search_index.json").read_text("utf-8"))["docs"]
+def pages(site: Path):
+    """Every built page of the book (redirect stubs and 404 pages aside)."""
+    for page in sorted(site.rglob("index.html")):
+        text = page.read_text(encoding="utf-8")
+        if '<meta http-equiv="refresh"' not in text:
+            yield page, text
 
 
-def test_search_index_is_split_per_language(site):
-    zh, en = load_index(site, "zh"), load_index(site, "en")
-    assert zh and en
-    assert not any(doc["location"].startswith("en/") for doc in zh)
-    # English pages are indexed relative to /en/, and hold no Chinese page text.
-    assert {doc["location"] for doc in en} & {"", "compute/"}
-    assert sum(bool(CJK.search(doc["text"])) for doc in zh) > len(zh) // 2
-    en_text = " ".join(doc["text"] for doc in en)
-    assert "parallelism" in en_text and "checkpoints" in en_text
+def test_every_page_links_its_twin_with_hreflang(site):
+    """Each page names itself and its twin, with absolute URLs, in <head>."""
+    missing = []
+    site_url = re.search(r"^site_url:\s*(\S+)", MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
+    for page, text in pages(site):
+        head = text.split("</head>", 1)[0]
+        links = dict((lang, href) for href, lang in re.findall(r'<link rel="alternate" href="([^"]+)" hreflang="([^"]+)">', head))
+        wanted = {spec["html_lang"] for spec in LANGUAGES.values()}
+        if set(links) != wanted or not all(href.startswith(site_url) for href in links.values()):
+            missing.append(f"{page.relative_to(site)}: {links}")
+    assert not missing, "pages without absolute hreflang links to both languages:\n" + "\n".join(missing[:20])
+    en = dict((lang, href) for href, lang in re.findall(
+        r'<link rel="alternate" href="([^"]+)" hreflang="([^"]+)">', (site / "en" / "network" / "index.html").read_text("utf-8")))
+    assert en == {"zh-CN": site_url + "network/", "en": site_url + "en/network/"}
 
 
-def test_chinese_text_is_cut_into_words_for_search(site):
-    # Material's search plugin runs jieba at build time and marks word breaks with U+200B.
-    text = " ".join(doc["text"] for doc in load_index(site, "zh"))
-    assert "\u200b" in text
-    assert "并行\u200b" in text or "\u200b并行" in text
+def test_every_page_has_its_own_description(site):
+    seen: dict[str, str] = {}
+    for page, text in pages(site):
+        match = re.search(r'<meta name="description" content="([^"]*)">', text)
+        assert match and match.group(1).strip(), f"{page.relative_to(site)} has no description"
+        seen.setdefault(match.group(1), str(page.relative_to(site)))
+    assert len(seen) > len(list(pages(site))) * 0.9, "many pages share one description"
 
 
-def test_search_of_english_pages_reads_the_english_index(site):
-    page = (site / "en" / "compute" / "index.html").read_text(encoding="utf-8")
-    config = json.loads(re.search(r'<script id="__config" type="application/json">(.*?)</script>', page, re.S).group(1))
-    assert config["base"] == "../../en/"
+def test_search_indexes_the_article_of_each_page_in_its_language(site):
+    """Pagefind's bundle holds one index per language; each page marks its article as the part to index."""
+    bundle = site / "pagefind"
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(entry["languages"]) == {spec["html_lang"].lower() for spec in LANGUAGES.values()}
+    for lang in entry["languages"].values():
+        assert lang["page_count"] > 20
+    for page, text in pages(site):
+        assert text.count("data-pagefind-body") == 1, f"{page.relative_to(site)}: article not marked for the index"
+        assert "md-search" not in text, f"{page.relative_to(site)}: Material's search is still in the page"
 
 
 class ResourceCollector(HTMLParser):

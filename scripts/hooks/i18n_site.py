@@ -7,9 +7,11 @@ runs once per language build and
 * tags Chinese pages ``lang="zh-CN"`` (``zh`` alone lets fonts fall back to
   Japanese glyph forms);
 * keeps one 404 page per language (static-i18n writes a single ``404.html``
-  in whichever language built last);
-* splits the one mixed search index into one index per language, and points
-  the search of each language's pages at its own index;
+  in whichever language built last), and makes the root one, the only one
+  GitHub Pages serves, show the English page for a missing ``/en/`` address;
+* gives every page ``hreflang`` links to itself and its twin in ``<head>``,
+  with absolute URLs, and a description of its own (its front matter's
+  ``description`` or its first paragraph) instead of the site-wide one;
 * repeats mkdocs-redirects' redirects in every other language: the plugin
   writes ``redirect_maps`` once, for the default language, so
   ``network/nccl-debug.md: network/debug.md`` also gives
@@ -23,7 +25,9 @@ import logging
 import posixpath
 import re
 import sys
+from html import escape, unescape
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,17 +42,45 @@ _not_found_pages: dict[str, str] = {}
 _builds_in_progress: list[str] = []
 
 _HTML_TAG = re.compile(r'<html lang="[^"]*"')
-# Head links to the page in the other language: Material's JavaScript fetches a
-# sitemap.xml beside each (404s on every page); the sitemap keeps the pairs.
-_HEAD_ALTERNATES = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]+">')
+# Material's head links to the page in each language, with relative URLs.
+_HEAD_ALTERNATE = re.compile(r'<link rel="alternate" href="([^"]*)" hreflang="([^"]+)">')
 # The repository link with this attribute makes Material ask api.github.com for
 # star and fork counts: a third-party request on every page.
 _REPO_FACTS = ' data-md-component="source"'
-_CONFIG_SCRIPT = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
+_DESCRIPTION_LENGTH = 160
 
 
 def on_post_page(output: str, page, config) -> str:
-    return render_language_page(output, build_language(config))
+    html = render_language_page(output, build_language(config))
+    return absolute_alternates(html, urljoin(config.site_url or "/", page.url))
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Describe the page by its first paragraph unless its front matter says otherwise."""
+    if not page.meta.get("description"):
+        first = _FIRST_PARAGRAPH.search(html)
+        if first:
+            text = " ".join(_TAGS.sub("", first.group(1)).split())
+            text = unescape(text)
+            if len(text) > _DESCRIPTION_LENGTH:
+                text = text[:_DESCRIPTION_LENGTH - 1].rstrip() + "…"
+            page.meta["description"] = escape(text)  # the theme writes it into an attribute as it is
+    return html
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def absolute_alternates(html: str, page_url: str) -> str:
+    """hreflang links must be absolute URLs (search engines ignore relative ones)."""
+
+    def absolute(match: re.Match) -> str:
+        href, hreflang = match.group(1), match.group(2)
+        html_lang = LANGUAGES.get(hreflang, {}).get("html_lang", hreflang)
+        return f'<link rel="alternate" href="{urljoin(page_url, href)}" hreflang="{html_lang}">'
+
+    return _HEAD_ALTERNATE.sub(absolute, html)
 
 
 def on_post_template(output_content: str, template_name: str, config) -> str:
@@ -56,8 +88,37 @@ def on_post_template(output_content: str, template_name: str, config) -> str:
         return output_content
     lang = build_language(config)
     html = render_language_page(output_content, lang)
+    html = _HEAD_ALTERNATE.sub("", html)  # a 404 page has no twin
+    html = not_found_switcher(html, config)
+    if lang == DEFAULT_LANGUAGE:
+        html = html.replace("</head>", not_found_language_script(config) + "</head>", 1)
     _not_found_pages[lang] = html
     return html
+
+
+_SWITCHER_LINK = re.compile(r'(<a href=")[^"]*(" hreflang="([^"]+)" class="md-select__link">)')
+
+
+def not_found_switcher(html: str, config) -> str:
+    """On a 404 page the language menu leads to each language's home page."""
+    root = "/" + urlsplit(config.site_url or "/").path.strip("/")
+    root = root.rstrip("/") + "/"
+    return _SWITCHER_LINK.sub(lambda m: m.group(1) + root + LANGUAGES.get(m.group(3), {}).get("prefix", "")
+                              + m.group(2), html)
+
+
+def not_found_language_script(config) -> str:
+    """GitHub Pages answers every missing address with the root 404.html (the default
+    language's). For an address under another language's prefix, show that language's 404."""
+    root = "/" + urlsplit(config.site_url or "/").path.strip("/")
+    root = root.rstrip("/") + "/"
+    prefixes = [spec["prefix"] for spec in LANGUAGES.values() if spec["prefix"]]
+    return ("<script>(function(){var root=" + json.dumps(root) + ",prefixes=" + json.dumps(prefixes)
+            + ",path=location.pathname;prefixes.forEach(function(p){"
+            "if(path.indexOf(root+p)!==0||document.documentElement.dataset.bookNotFound)return;"
+            "document.documentElement.dataset.bookNotFound=p;"
+            "fetch(root+p+'404.html').then(function(r){return r.ok?r.text():null}).then(function(t){"
+            "if(t){document.open();document.write(t);document.close();}})});})();</script>")
 
 
 def on_pre_build(config) -> None:
@@ -84,26 +145,13 @@ def on_post_build(config) -> None:
         return
     site = Path(config.site_dir)
     write_not_found_pages(site)
-    split_search_index(site)
     _not_found_pages.clear()
 
 
 def render_language_page(html: str, lang: str) -> str:
-    """Set the html lang tag, drop requests to other hosts and, for non-default languages, set the search base."""
+    """Set the html lang tag and drop requests to other hosts."""
     html = _HTML_TAG.sub(f'<html lang="{LANGUAGES[lang]["html_lang"]}"', html, count=1)
-    html = _HEAD_ALTERNATES.sub("", html).replace(_REPO_FACTS, "")
-    prefix = LANGUAGES[lang]["prefix"]
-    if not prefix:
-        return html
-
-    def rebase(match: re.Match) -> str:
-        data = json.loads(match.group(2))
-        base = data["base"].rstrip("/")
-        # Material looks for search/search_index.json under "base".
-        data["base"] = f"{base}/{prefix}"  # keep the trailing slash: URLs resolve against it
-        return match.group(1) + json.dumps(data, ensure_ascii=False) + match.group(3)
-
-    return _CONFIG_SCRIPT.sub(rebase, html, count=1)
+    return html.replace(_REPO_FACTS, "")
 
 
 def write_not_found_pages(site: Path) -> None:
@@ -111,32 +159,6 @@ def write_not_found_pages(site: Path) -> None:
         target = site / LANGUAGES[lang]["prefix"] / "404.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
-
-
-def split_search_index(site: Path) -> None:
-    """Write one search index per language from the mixed one the build wrote."""
-    mixed_path = site / "search" / "search_index.json"
-    if not mixed_path.exists():
-        raise FileNotFoundError(f"i18n_site: {mixed_path} was not written; is the search plugin on?")
-    mixed = json.loads(mixed_path.read_text(encoding="utf-8"))
-    by_lang: dict[str, list] = {lang: [] for lang in LANGUAGES}
-    prefixes = sorted(
-        ((spec["prefix"], lang) for lang, spec in LANGUAGES.items() if spec["prefix"]),
-        key=lambda item: -len(item[0]),
-    )
-    for doc in mixed["docs"]:
-        location = doc["location"]
-        for prefix, lang in prefixes:
-            if location.startswith(prefix):
-                by_lang[lang].append({**doc, "location": location[len(prefix):]})
-                break
-        else:
-            by_lang[DEFAULT_LANGUAGE].append(doc)
-    for lang, docs in by_lang.items():
-        target = site / LANGUAGES[lang]["prefix"] / "search" / "search_index.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        index = {**mixed, "docs": docs}
-        target.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def write_language_redirects(config, lang: str) -> None:

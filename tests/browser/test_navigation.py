@@ -1,12 +1,10 @@
-"""How a reader moves around: the language switcher, search, the colour scheme, a phone screen."""
+"""How a reader moves around: the language switcher, the colour scheme, a phone screen (search: test_search.py)."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bookconf import LANGUAGES, PARTS
 
@@ -36,40 +34,6 @@ def test_language_switcher_round_trip(open_page, base_url, part):
         pick_language(page, "zh")
     assert page.url == start, f"Chinese entry on /{EN}{part}/ led to {page.url}"
     assert page.locator("html").get_attribute("lang") == LANGUAGES["zh"]["html_lang"]
-
-
-SEARCHES = [("zh", "并行"), ("zh", "检查点"), ("en", "parallelism"), ("en", "checkpoints")]
-
-
-@pytest.mark.parametrize(("lang", "term"), SEARCHES, ids=[term for _, term in SEARCHES])
-def test_search_finds_pages_in_the_same_language(open_page, base_url, lang, term):
-    page, _ = open_page()
-    page.goto(LANGUAGES[lang]["prefix"])
-    box = page.locator(".md-search__input")
-    box.click()
-    box.press_sequentially(term, delay=20)
-    # Material answers as the query is typed; an early "no matching documents" may still be
-    # followed by results, so wait for a result link and give up after a while.
-    try:
-        page.locator(".md-search-result__list a").first.wait_for(timeout=8_000)
-    except PlaywrightTimeoutError:
-        pass
-    hrefs = page.locator(".md-search-result__list a").evaluate_all("links => links.map(a => a.href)")
-    assert hrefs, f"the {lang} search for {term!r} found nothing"
-    english_root = urlsplit(f"{base_url}{EN}").path
-    paths = [urlsplit(href).path for href in hrefs]
-    if lang == "en":
-        wrong = [path for path in paths if not path.startswith(english_root)]
-    else:
-        wrong = [path for path in paths if path.startswith(english_root)]
-    assert not wrong, f"{lang} search for {term!r} links to the other language: {wrong[:10]}"
-    # The pages found are in the language too: English page titles hold no Chinese, Chinese ones mostly do.
-    titles = page.locator(".md-search-result__list h1").all_inner_texts()
-    with_cjk = [title for title in titles if CJK.search(title)]
-    if lang == "en":
-        assert not with_cjk, f"English search for {term!r} found Chinese pages: {with_cjk[:10]}"
-    else:
-        assert with_cjk, f"Chinese search for {term!r} found no Chinese page: {titles[:10]}"
 
 
 def color_scheme(page) -> str:
