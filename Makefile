@@ -11,6 +11,8 @@ export DISABLE_MKDOCS_2_WARNING := true
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
+# One target at a time, also under `make -j`: the PDF step reads the site the site step writes.
+.NOTPARALLEL:
 .PHONY: help book site pdf serve check test bench clean setup-book setup-test
 
 help: ## List the targets
@@ -22,7 +24,8 @@ setup-book:
 setup-test:
 	@$(PYTHON) scripts/bootstrap.py test
 
-book: site pdf ## Build the site into site/ and both PDFs into site/pdf/
+book: setup-book ## Build the site into site/ and both PDFs into site/pdf/ (one build at a time per checkout)
+	@$(PY) scripts/buildlock.py site $(MAKE) --no-print-directory site pdf
 
 site: setup-book ## Build the site alone into site/ (a failed build keeps the old site/)
 	$(PY) scripts/build_site.py

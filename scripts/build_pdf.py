@@ -21,6 +21,7 @@ import functools
 import gc
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bookconf import LANGUAGES, MKDOCS_YML, ROOT, SITE  # noqa: E402
+from buildlock import BuildLocked, build_lock, signals_held  # noqa: E402
 from pdfbook.assemble import BookInfo, assemble  # noqa: E402
 from pdfbook.collect import BookError, ChapterJob, chapter_jobs, read_config  # noqa: E402
 from pdfbook.fonts import check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
@@ -75,6 +77,8 @@ def wait_for(result):
 
 
 def _init_worker(covered: set[int], font_css: str) -> None:
+    # Ctrl-C is the parent's to handle: it stops the workers and cleans up, in one line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(covered=covered, font_css=font_css)
 
 
@@ -151,6 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or args.site / "pdf"
     languages = args.lang or list(LANGUAGES)
     written: list[tuple[Path, Path]] = []
+    try:
+        with build_lock(args.site):
+            return build_all(args, languages, out, written)
+    except BuildLocked as error:
+        print(f"build_pdf: {error}", file=sys.stderr)
+        return 75
+    except KeyboardInterrupt:
+        for partial, _ in written:
+            partial.unlink(missing_ok=True)
+        print(f"build_pdf: interrupted; the previous PDFs in {out} were left untouched", file=sys.stderr)
+        return 130
+
+
+def build_all(args, languages: list[str], out: Path, written: list[tuple[Path, Path]]) -> int:
     pool = None
     try:
         if not (args.site / "index.html").is_file():
@@ -165,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
         for lang in languages:
             final = out / f"ml-engineering-{lang}.pdf"
             partial = out / f".ml-engineering-{lang}.pdf.part"
-            stats = build_language(lang, args.site.resolve(), config, font_css, pool, args.cache, partial)
             written.append((partial, final))
+            stats = build_language(lang, args.site.resolve(), config, font_css, pool, args.cache, partial)
             for warning in stats["warnings"]:
                 print(f"build_pdf: warning: {warning}", file=sys.stderr)
             print(f"build_pdf: {lang}: {stats['pages']} pages, {stats['chapters']} chapters "
@@ -174,17 +192,19 @@ def main(argv: list[str] | None = None) -> int:
                   f"internal links, {stats['seconds']:.1f} s ({stats['render_seconds']:.1f} s collecting and rendering, "
                   f"{stats['assemble_seconds']:.1f} s joining)")
     except BookError as error:
-        if pool is not None:
-            pool.terminate()
         for partial, _ in written:
             partial.unlink(missing_ok=True)
         print(f"build_pdf: error: {error}", file=sys.stderr)
         print(f"build_pdf: the previous PDFs in {out} were left untouched", file=sys.stderr)
         return 1
-    pool.close()
-    pool.join()
-    for partial, final in written:
-        os.replace(partial, final)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    with signals_held():  # every language's PDF, or none
+        for partial, final in written:
+            os.replace(partial, final)
+    for _, final in written:
         print(f"build_pdf: wrote {final} ({final.stat().st_size / 1e6:.1f} MB)")
     return 0
 

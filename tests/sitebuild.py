@@ -40,9 +40,6 @@ theme:
   language: zh
   font: false
 plugins:
-  - search:
-      lang: [zh, en]
-      pipeline: [stopWordFilter]
   - i18n:
       docs_structure: suffix
       fallback_to_default: true

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -232,6 +235,43 @@ def keep_old_pdf(out: Path) -> Path:
     old = out / "ml-engineering-zh.pdf"
     old.write_bytes(b"%PDF-old")
     return old
+
+
+def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
+    tmp, site = fixture_book
+    old = keep_old_pdf(tmp_path / "out")
+    cache = tmp_path / "cache"
+    build = subprocess.Popen([sys.executable, str(BUILD_PDF), "--site", str(site), "--config", str(tmp / "mkdocs.yml"),
+                              "--out", str(tmp_path / "out"), "--cache", str(cache), "--workers", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.monotonic() + 120
+    while not list(cache.rglob("*.pdf")):  # the first chapter is rendered: the build is well under way
+        assert build.poll() is None, build.communicate()
+        assert time.monotonic() < deadline, "no chapter was rendered in 120 s"
+        time.sleep(0.05)
+    build.send_signal(signal.SIGINT)
+    _, stderr = build.communicate(timeout=120)
+    assert build.returncode == 130, stderr
+    assert "Traceback" not in stderr and stderr.strip().count("\n") == 0, stderr
+    assert old.read_bytes() == b"%PDF-old"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ml-engineering-zh.pdf"]
+    assert not list(cache.rglob("*.tmp")), "a half-written cache entry was left behind"
+
+
+def test_damaged_cache_entries_are_rendered_again(fixture_book, tmp_path):
+    tmp, site = fixture_book
+    cache = tmp_path / "cache"
+    assert build_pdf(site, tmp / "mkdocs.yml", tmp_path / "a", cache).returncode == 0
+    chapters = sorted(cache.rglob("*.pdf"))
+    assert len(chapters) >= 2
+    truncated, other = chapters[0], chapters[1]
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    other.with_suffix(".json").write_text('{"pages": ', encoding="utf-8")
+    result = build_pdf(site, tmp / "mkdocs.yml", tmp_path / "b", cache)
+    assert result.returncode == 0, result.stderr
+    assert truncated.read_bytes().rstrip().endswith(b"%%EOF")
+    assert json.loads(other.with_suffix(".json").read_text(encoding="utf-8"))["pages"] >= 1
+    assert pdf_text(tmp_path / "b" / "ml-engineering-zh.pdf") == pdf_text(tmp_path / "a" / "ml-engineering-zh.pdf")
 
 
 def test_missing_cjk_font_stops_and_keeps_old_pdfs(fixture_book, tmp_path):

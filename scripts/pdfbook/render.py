@@ -13,7 +13,9 @@ import hashlib
 import html as html_text
 import json
 import logging
+import os
 import re
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,8 +132,8 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
     digest = cache_key(html + "".join(stylesheets))
     pdf = cache_dir / f"{key}-{digest}.pdf"
     meta = pdf.with_suffix(".json")
-    if pdf.exists() and meta.exists():
-        data = json.loads(meta.read_text(encoding="utf-8"))
+    data = cached_entry(pdf, meta)
+    if data is not None:
         return Rendered(key, pdf, data["pages"], {k: tuple(v) for k, v in data["anchors"].items()},
                         [tuple(h) for h in data["headings"]], data["warnings"], cached=True)
     handler = _Collect()
@@ -149,12 +151,9 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
             anchors.setdefault(name, (index, x * PX_TO_PT, y * PX_TO_PT))
         for level, label, (x, y), _state in page.bookmarks:
             headings.append((level, label, index, y * PX_TO_PT))
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = pdf.with_suffix(".part")
-    document.write_pdf(partial, pdf_identifier=digest.encode())
-    partial.replace(pdf)
-    meta.write_text(json.dumps({"pages": len(document.pages), "anchors": anchors, "headings": headings,
-                                "warnings": handler.messages}, ensure_ascii=False), encoding="utf-8")
+    write_atomically(pdf, document.write_pdf(pdf_identifier=digest.encode()))
+    write_atomically(meta, json.dumps({"pages": len(document.pages), "anchors": anchors, "headings": headings,
+                                       "warnings": handler.messages}, ensure_ascii=False).encode())
     return Rendered(key, pdf, len(document.pages), anchors, headings, handler.messages, cached=False)
 
 
@@ -163,13 +162,38 @@ def render_whole(html: str, stylesheets: tuple[str, ...], cache_dir: Path, name:
     reusing an identical earlier render."""
     digest = cache_key(html + "".join(stylesheets))
     pdf = cache_dir / f"{name}-{digest}.pdf"
-    if pdf.exists():
+    if pdf.exists() and complete_pdf(pdf.read_bytes()):
         return pdf.read_bytes()
     fonts, css = styles(stylesheets)
     data = weasyprint.HTML(string=html).render(stylesheets=css, font_config=fonts).write_pdf(
         pdf_identifier=digest.encode())
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = pdf.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(pdf)
+    write_atomically(pdf, data)
     return data
+
+
+def complete_pdf(data: bytes) -> bool:
+    """A whole PDF starts with its header and ends with %%EOF; a cut-off write does not."""
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-64:]
+
+
+def cached_entry(pdf: Path, meta: Path) -> dict | None:
+    """The metadata of a usable cache entry; None (and the entry removed) when it is missing or damaged."""
+    if not (pdf.exists() and meta.exists()):
+        return None
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        if complete_pdf(pdf.read_bytes()) and {"pages", "anchors", "headings", "warnings"} <= set(data):
+            return data
+    except (OSError, ValueError):
+        pass
+    pdf.unlink(missing_ok=True)
+    meta.unlink(missing_ok=True)
+    return None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside path, then rename: readers see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
