@@ -18,6 +18,7 @@ Usage: bench_pdf.py [--pages 500] [--site site] [--workers N]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -31,22 +32,21 @@ from urllib.parse import urljoin
 
 import pikepdf
 import psutil
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bookconf import DOCS, LANGUAGES, MKDOCS_YML, ROOT, SITE  # noqa: E402
-from pdfbook.collect import nav_parts, page_url, read_config  # noqa: E402
+from bookconf import LANGUAGES, ROOT, SITE  # noqa: E402
+from bookmanifest import manifest_path  # noqa: E402
 
 PLAIN_RENDER = """
 import sys
 sys.path.insert(0, {scripts!r})
 from pathlib import Path
 import weasyprint
-from pdfbook.collect import collect, read_config
+from bookmanifest import load_manifest
+from pdfbook.collect import collect
 from pdfbook.render import CSS_FILE, document_html
-config = read_config(Path({config!r}))
-chapters = collect(Path({site!r}), Path(config["docs_dir"]), config, {lang!r}, config.get("repo_url", ""), config.get("site_url", ""))
+chapters = collect(Path({site!r}), load_manifest(Path({site!r}), {lang!r}))
 html = document_html("".join(c.as_section() for c in chapters), {html_lang!r}, "plain")
 document = weasyprint.HTML(string=html, base_url=Path({site!r}).as_uri() + "/").render(
     stylesheets=[weasyprint.CSS(filename=str(CSS_FILE))])
@@ -93,39 +93,41 @@ def root_relative(html: str, url: str) -> str:
 
 
 def padded_book(site: Path, work: Path, pages_wanted: int, pages_now: dict[str, int]) -> Path:
-    """A copy of the site and a config whose nav repeats chapters until the book has about pages_wanted pages."""
-    config = read_config(MKDOCS_YML)
-    parts = nav_parts(config)
-    chapters = [src for _, srcs in parts for src in srcs if src != "index.md"]
-    book_site, book_docs = work / "site", work / "docs"
+    """A copy of the site whose manifests repeat chapters until the book has about pages_wanted pages."""
+    book_site = work / "site"
     shutil.copytree(site, book_site, symlinks=True, ignore=shutil.ignore_patterns("pdf"))
-    shutil.copytree(DOCS, book_docs)
-    # Estimate each chapter's pages from its share of the HTML, then add copies
-    # of chapters, in order and round after round, until the estimate is reached.
-    sizes = {src: (site / page_url(src) / "index.html").stat().st_size for src in chapters}
-    pages_per_byte = min(pages_now.values()) / sum(sizes.values())
-    estimate, padding, copy = float(min(pages_now.values())), [], 0
-    while estimate < pages_wanted:
-        for src in chapters:
-            if estimate >= pages_wanted:
-                break
-            new_src = f"padding-{copy}/{src}"
-            (book_docs / new_src).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(DOCS / src, book_docs / new_src)
-            for spec in LANGUAGES.values():
-                target = book_site / spec["prefix"] / page_url(new_src)
-                target.mkdir(parents=True, exist_ok=True)
-                original = spec["prefix"] + page_url(src)
-                html = (book_site / original / "index.html").read_text(encoding="utf-8")
-                (target / "index.html").write_text(root_relative(html, original), encoding="utf-8")
-            padding.append(new_src)
-            estimate += sizes[src] * pages_per_byte
-        copy += 1
-    nav = config["nav"] + ([{"附录（基准测试填充）": padding}] if padding else [])
-    (work / "mkdocs.yml").write_text(
-        f"INHERIT: {MKDOCS_YML}\ndocs_dir: {book_docs}\n" + yaml.safe_dump({"nav": nav}, allow_unicode=True),
-        encoding="utf-8")
-    return work / "mkdocs.yml"
+    for lang in LANGUAGES:
+        path = manifest_path(book_site, lang)
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        chapters = [page for part in manifest["parts"] for page in part["pages"] if page["src"] != "index.md"]
+        # Estimate each chapter's pages from its share of the HTML, then add copies
+        # of chapters, in order and round after round, until the estimate is reached.
+        pages_per_char = pages_now[lang] / sum(len(page["html"]) for page in chapters)
+        estimate, padding, copy = float(pages_now[lang]), [], 0
+        while estimate < pages_wanted:
+            for page in chapters:
+                if estimate >= pages_wanted:
+                    break
+                padding.append({**page, "src": f"padding-{copy}/{page['src']}",
+                                "url": f"{LANGUAGES[lang]['prefix']}padding-{copy}/{page['url']}",
+                                "html": root_relative(page["html"], page["url"])})
+                estimate += len(page["html"]) * pages_per_char
+            copy += 1
+        if padding:
+            manifest["parts"].append({"title": "Appendix (benchmark padding)", "pages": padding})
+        path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return book_site
+
+
+def edit_one_chapter(site: Path, lang: str) -> None:
+    """Change one chapter (a paragraph appended to the storage chapter), as an author would."""
+    path = manifest_path(site, lang)
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for part in manifest["parts"]:
+        for page in part["pages"]:
+            if page["url"] == LANGUAGES[lang]["prefix"] + "storage/":
+                page["html"] += "<p>Benchmark edit: one changed paragraph.</p>"
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
 def count_pages(pdf: Path) -> int:
@@ -149,19 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         work = Path(tmp)
-        config = padded_book(args.site, work, args.pages, pages_now)
+        book_site = padded_book(args.site, work, args.pages, pages_now)
         for lang in LANGUAGES:
             cache, out = work / f"cache-{lang}", work / f"out-{lang}"
-            build = [python, str(ROOT / "scripts" / "build_pdf.py"), "--lang", lang, "--site", str(work / "site"),
-                     "--config", str(config), "--cache", str(cache), "--out", str(out), "--workers", str(args.workers)]
+            build = [python, str(ROOT / "scripts" / "build_pdf.py"), "--lang", lang, "--site", str(book_site),
+                     "--cache", str(cache), "--out", str(out), "--workers", str(args.workers)]
             full_s, full_mb, _ = measure(build)
             pages = count_pages(out / f"ml-engineering-{lang}.pdf")
-            # Change one chapter (a paragraph appended to the storage chapter) and build again.
-            page = work / "site" / LANGUAGES[lang]["prefix"] / "storage" / "index.html"
-            page.write_text(page.read_text(encoding="utf-8").replace(
-                "</article>", "<p>Benchmark edit: one changed paragraph.</p></article>", 1), encoding="utf-8")
+            edit_one_chapter(book_site, lang)
             again_s, again_mb, _ = measure(build)
-            script = PLAIN_RENDER.format(scripts=str(ROOT / "scripts"), config=str(config), site=str(work / "site"),
+            script = PLAIN_RENDER.format(scripts=str(ROOT / "scripts"), site=str(book_site),
                                          lang=lang, html_lang=LANGUAGES[lang]["html_lang"],
                                          out=str(work / f"plain-{lang}.pdf"))
             plain_s, plain_mb, plain_pages = measure([python, "-c", script])

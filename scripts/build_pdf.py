@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Build the book as one PDF per language from the built site: site/pdf/ml-engineering-<lang>.pdf.
 
+The book's parts, pages and their rendered articles come from the manifest the
+site build wrote (site/.book/manifest-<lang>.json, scripts/bookmanifest.py).
+
 Each chapter is prepared and rendered by WeasyPrint in a worker process (one
 task per chapter) and cached by a hash of its input (.cache/pdf/); qpdf (via
 pikepdf) then joins the chapters behind a cover and a table of contents and
@@ -10,7 +13,7 @@ are written to temporary files first and replace the old ones only when every
 language succeeded. With SOURCE_DATE_EPOCH set, two builds of one commit are
 byte-identical.
 
-Usage: build_pdf.py [--lang zh|en] [--workers N] [--site site] [--out site/pdf]
+Usage: build_pdf.py [--lang zh|en] [--workers N] [--site site] [--out site/pdf] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bookconf import LANGUAGES, MKDOCS_YML, ROOT, SITE  # noqa: E402
+from bookconf import LANGUAGES, ROOT, SITE  # noqa: E402
+from bookmanifest import ManifestError, load_manifest  # noqa: E402
 from buildlock import BuildLocked, build_lock, signals_held  # noqa: E402
 from pdfbook.assemble import BookInfo, assemble  # noqa: E402
-from pdfbook.collect import BookError, ChapterJob, chapter_jobs, read_config  # noqa: E402
+from pdfbook.collect import BookError, ChapterJob, chapter_jobs  # noqa: E402
 from pdfbook.fonts import check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
 from pdfbook.render import cyclic_gc_paused, document_html, render_chapter, render_whole  # noqa: E402
 
@@ -96,14 +100,17 @@ def _chapter_task(job: ChapterJob, html_lang: str, cache_dir: str):
         return chapter, rendered, None
 
 
-def build_language(lang: str, site: Path, config: dict, font_css: str, pool, cache: Path, out: Path) -> dict:
+def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out: Path) -> dict:
     started = time.perf_counter()
-    jobs = chapter_jobs(site, Path(config["docs_dir"]), config, lang, config.get("repo_url", ""),
-                        config.get("site_url", ""))
+    try:
+        manifest = load_manifest(site, lang)
+    except ManifestError as error:
+        raise BookError(str(error)) from None
+    jobs = chapter_jobs(site, manifest)
     order = {job.key: index for index, job in enumerate(jobs)}
     # Longest pages first keeps both workers busy to the end; preparing and
     # rendering run in one task, so no worker waits for all pages to be prepared.
-    jobs_by_size = sorted(jobs, key=lambda job: -job.page.stat().st_size)
+    jobs_by_size = sorted(jobs, key=lambda job: -job.size)
     task = functools.partial(_chapter_task, html_lang=LANGUAGES[lang]["html_lang"], cache_dir=str(cache / lang))
     chapters, results, text_problems = [], {}, []
     finished = pool.imap_unordered(task, jobs_by_size)
@@ -124,7 +131,7 @@ def build_language(lang: str, site: Path, config: dict, font_css: str, pool, cac
     text = TEXT[lang]
     info = BookInfo(lang=LANGUAGES[lang]["html_lang"], title=text["title"], subtitle=text["subtitle"],
                     language_name=LANGUAGES[lang]["name"], date=build_date(), version=book_version(),
-                    authors=config.get("site_author", ""), toc_title=text["toc"],
+                    authors=manifest.site_author, toc_title=text["toc"],
                     labels={k: text[k] for k in ("language", "date", "version", "licence")})
 
     def render_small(html: str, sheets: tuple[str, ...], name: str) -> bytes:
@@ -148,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, default=SITE, help="the built site (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: SITE/pdf)")
     parser.add_argument("--cache", type=Path, default=CACHE, help="chapter cache (default: %(default)s)")
-    parser.add_argument("--config", type=Path, default=MKDOCS_YML, help="mkdocs.yml (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -176,7 +182,6 @@ def build_all(args, languages: list[str], out: Path, written: list[tuple[Path, P
         fonts = check_fonts()
         covered = covered_codepoints(fonts)
         font_css = subset_font_faces(FONT_CACHE)
-        config = read_config(args.config)
         gc.freeze()  # what the workers inherit is never garbage: keep the collector off it (see gc docs)
         pool = multiprocessing.get_context("fork").Pool(args.workers, _init_worker, (covered, font_css),
                                                         maxtasksperchild=16)
@@ -184,7 +189,7 @@ def build_all(args, languages: list[str], out: Path, written: list[tuple[Path, P
             final = out / f"ml-engineering-{lang}.pdf"
             partial = out / f".ml-engineering-{lang}.pdf.part"
             written.append((partial, final))
-            stats = build_language(lang, args.site.resolve(), config, font_css, pool, args.cache, partial)
+            stats = build_language(lang, args.site.resolve(), font_css, pool, args.cache, partial)
             for warning in stats["warnings"]:
                 print(f"build_pdf: warning: {warning}", file=sys.stderr)
             print(f"build_pdf: {lang}: {stats['pages']} pages, {stats['chapters']} chapters "

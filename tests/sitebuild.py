@@ -52,6 +52,7 @@ plugins:
 {plugins}hooks:
   - {ROOT / 'scripts' / 'hooks' / 'check_sources.py'}
   - {ROOT / 'scripts' / 'hooks' / 'i18n_site.py'}
+  - {ROOT / 'scripts' / 'hooks' / 'book_manifest.py'}
 {extra_hooks}markdown_extensions:
   - attr_list
   - toc:

@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
-from bookconf import DEFAULT_LANGUAGE, DOCS, LANGUAGES, MKDOCS_YML, PARTS, twin_paths
-from pdfbook.collect import nav_parts, nav_translation, read_config
+import yaml
 
-CONFIG = read_config(MKDOCS_YML)
+from bookconf import DEFAULT_LANGUAGE, DOCS, LANGUAGES, MKDOCS_YML, PARTS, twin_paths
+
+
+class LenientLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml while ignoring its !!python tags (the build itself leaves mkdocs.yml to MkDocs)."""
+
+
+LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+LenientLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+CONFIG = yaml.load(MKDOCS_YML.read_text(encoding="utf-8"), Loader=LenientLoader)
+
+
+def nav_parts(config: dict) -> list[tuple[str | None, list[str]]]:
+    """The nav as (part title, [page sources]) in reading order."""
+    def pages(entries) -> list[str]:
+        found = []
+        for entry in entries:
+            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+            found.extend(pages(value) if isinstance(value, list) else [value])
+        return found
+
+    parts = []
+    for entry in config["nav"]:
+        title, value = next(iter(entry.items())) if isinstance(entry, dict) else (None, entry)
+        parts.append((title, pages(value)) if isinstance(value, list) else (None, [value]))
+    return parts
+
+
+def nav_translation(config: dict, lang: str) -> dict[str, str]:
+    i18n = next(p["i18n"] for p in config["plugins"] if isinstance(p, dict) and "i18n" in p)
+    return next(language.get("nav_translations") or {} for language in i18n["languages"] if language["locale"] == lang)
 
 
 def nav_titles(entries) -> list[str]:

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from bookconf import ROOT
-from sitebuild import build_fixture
+from sitebuild import FIXTURE_SITES, build_fixture, fixture_config
 
 BUILD_PDF = ROOT / "scripts" / "build_pdf.py"
 FIXTURE_NAV = """nav:
@@ -195,8 +195,8 @@ def test_chinese_pdf_embeds_noto_sans_cjk_sc(site):
     assert not [line for line in fonts.splitlines()[2:] if " no " in line.split("Identity-H")[-1][:8]], fonts
 
 
-def build_pdf(site: Path, config: Path, out: Path, cache: Path, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BUILD_PDF), "--site", str(site), "--config", str(config),
+def build_pdf(site: Path, out: Path, cache: Path, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BUILD_PDF), "--site", str(site),
                            "--out", str(out), "--cache", str(cache), "--workers", "2"],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
 
@@ -214,7 +214,7 @@ def test_fixture_book_is_reproducible_and_well_formed(fixture_book, tmp_path):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1764460800"}
     outputs = []
     for run in ("a", "b"):
-        result = build_pdf(site, tmp / "mkdocs.yml", tmp_path / run, tmp_path / f"cache-{run}", env)
+        result = build_pdf(site, tmp_path / run, tmp_path / f"cache-{run}", env)
         assert result.returncode == 0, result.stderr
         outputs.append((tmp_path / run / "ml-engineering-zh.pdf").read_bytes())
     assert outputs[0] == outputs[1], "two builds of the same input differ"
@@ -230,6 +230,13 @@ def test_fixture_book_is_reproducible_and_well_formed(fixture_book, tmp_path):
     assert "Noto-Color-Emoji" in fonts
 
 
+def flatten_outline(outline) -> list:
+    items = []
+    for item in outline:
+        items += flatten_outline(item) if isinstance(item, list) else [item]
+    return items
+
+
 def keep_old_pdf(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     old = out / "ml-engineering-zh.pdf"
@@ -241,7 +248,7 @@ def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
     tmp, site = fixture_book
     old = keep_old_pdf(tmp_path / "out")
     cache = tmp_path / "cache"
-    build = subprocess.Popen([sys.executable, str(BUILD_PDF), "--site", str(site), "--config", str(tmp / "mkdocs.yml"),
+    build = subprocess.Popen([sys.executable, str(BUILD_PDF), "--site", str(site),
                               "--out", str(tmp_path / "out"), "--cache", str(cache), "--workers", "2"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     deadline = time.monotonic() + 120
@@ -261,13 +268,13 @@ def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
 def test_damaged_cache_entries_are_rendered_again(fixture_book, tmp_path):
     tmp, site = fixture_book
     cache = tmp_path / "cache"
-    assert build_pdf(site, tmp / "mkdocs.yml", tmp_path / "a", cache).returncode == 0
+    assert build_pdf(site, tmp_path / "a", cache).returncode == 0
     chapters = sorted(cache.rglob("*.pdf"))
     assert len(chapters) >= 2
     truncated, other = chapters[0], chapters[1]
     truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
     other.with_suffix(".json").write_text('{"pages": ', encoding="utf-8")
-    result = build_pdf(site, tmp / "mkdocs.yml", tmp_path / "b", cache)
+    result = build_pdf(site, tmp_path / "b", cache)
     assert result.returncode == 0, result.stderr
     assert truncated.read_bytes().rstrip().endswith(b"%%EOF")
     assert json.loads(other.with_suffix(".json").read_text(encoding="utf-8"))["pages"] >= 1
@@ -280,7 +287,7 @@ def test_missing_cjk_font_stops_and_keeps_old_pdfs(fixture_book, tmp_path):
     empty.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
                      f"<cachedir>{tmp_path}/fc-cache</cachedir></fontconfig>")
     old = keep_old_pdf(tmp_path / "out")
-    result = build_pdf(site, tmp / "mkdocs.yml", tmp_path / "out", tmp_path / "cache",
+    result = build_pdf(site, tmp_path / "out", tmp_path / "cache",
                        {**os.environ, "FONTCONFIG_FILE": str(empty)})
     assert result.returncode == 1
     assert "Noto Sans CJK SC" in result.stderr and "fonts-noto-cjk" in result.stderr
@@ -293,30 +300,53 @@ def test_missing_image_stops_and_keeps_old_pdfs(fixture_book, tmp_path):
     subprocess.run(["cp", "-r", str(site), str(broken)], check=True)
     (broken / "diagram.svg").unlink()
     old = keep_old_pdf(tmp_path / "out")
-    result = build_pdf(broken, tmp / "mkdocs.yml", tmp_path / "out", tmp_path / "cache")
+    result = build_pdf(broken, tmp_path / "out", tmp_path / "cache")
     assert result.returncode == 1
     assert "docs/index.md: image diagram.svg not found" in result.stderr
     assert old.read_bytes() == b"%PDF-old"
 
 
-def test_nav_page_that_does_not_exist_stops(fixture_book, tmp_path):
-    tmp, site = fixture_book
-    config = tmp_path / "mkdocs.yml"
-    config.write_text((tmp / "mkdocs.yml").read_text() + "  - 幽灵: ghost.md\n")
-    result = build_pdf(site, config, tmp_path / "out", tmp_path / "cache")
+def test_a_site_without_its_manifest_stops(fixture_book, tmp_path):
+    _, site = fixture_book
+    broken = tmp_path / "site"
+    subprocess.run(["cp", "-r", str(site), str(broken)], check=True)
+    (broken / ".book" / "manifest-zh.json").unlink()
+    old = keep_old_pdf(tmp_path / "out")
+    result = build_pdf(broken, tmp_path / "out", tmp_path / "cache")
     assert result.returncode == 1
-    assert "the nav names 'ghost.md', which does not exist" in result.stderr
+    assert "manifest-zh.json is missing" in result.stderr and "make site" in result.stderr
+    assert old.read_bytes() == b"%PDF-old"
+
+
+def test_the_book_follows_the_nav_mkdocs_built(tmp_path):
+    """INHERIT and a nav title that only the inheriting config gives: the PDF step never reads the
+    config, so it takes the chapters and part titles MkDocs built, all of them."""
+    base = fixture_config(FIXTURE_SITES / "pdf-book" / "docs", tmp_path)
+    (tmp_path / "child").mkdir()
+    child = tmp_path / "child" / "mkdocs.yml"
+    child.write_text(f"INHERIT: {base}\nnav:\n  - 首页: index.md\n  - 改过名的部分:\n"
+                     "      - part/index.md\n      - 章节: part/chapter.md\n", encoding="utf-8")
+    out = tmp_path / "site"
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py"), "--config", str(child),
+                             "--site-dir", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    result = build_pdf(out, tmp_path / "pdf", tmp_path / "cache")
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(tmp_path / "pdf" / "ml-engineering-zh.pdf")
+    titles = [item.title for item in flatten_outline(reader.outline)]
+    assert "改过名的部分" in titles, titles
+    assert len([t for t in titles if t]) >= 3, titles
 
 
 def test_character_no_font_draws_stops(fixture_book, tmp_path):
     tmp, site = fixture_book
     broken = tmp_path / "site"
     subprocess.run(["cp", "-r", str(site), str(broken)], check=True)
-    page = broken / "part" / "chapter" / "index.html"
+    manifest = broken / ".book" / "manifest-zh.json"
     # U+13000 EGYPTIAN HIEROGLYPH A001: none of the book's fonts has it.
-    page.write_text(page.read_text(encoding="utf-8").replace("很宽的表格</h2>", "很宽的表格 \U00013000</h2>"),
-                    encoding="utf-8")
-    result = build_pdf(broken, tmp / "mkdocs.yml", tmp_path / "out", tmp_path / "cache")
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("很宽的表格", "很宽的表格 \U00013000", 1),
+                        encoding="utf-8")
+    result = build_pdf(broken, tmp_path / "out", tmp_path / "cache")
     assert result.returncode == 1
     assert "docs/part/chapter.md: no font draws" in result.stderr and "U+13000" in result.stderr
 

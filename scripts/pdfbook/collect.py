@@ -1,6 +1,7 @@
-"""Collect the book's chapters, in nav order, from the built site and prepare them for print.
+"""Collect the book's chapters, in reading order, from the built site's manifest and prepare them for print.
 
-Each chapter is the article of one built page. Its element ids are prefixed
+Each chapter is the rendered article of one page, as scripts/hooks/book_manifest.py
+recorded it (nothing here reads mkdocs.yml or the theme's page chrome). Its element ids are prefixed
 with the chapter key, so ids stay unique in the joined book; every link is
 rewritten for a PDF reader: links between pages of the book point at
 ``book:<key>--<id>`` (assemble.py turns them into jumps inside the PDF),
@@ -17,15 +18,16 @@ from html import escape
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import yaml
 from bs4 import BeautifulSoup, NavigableString
 
 from bookconf import LANGUAGES
+from bookmanifest import Manifest, ManifestPage
 
 BOOK_LINK = "book:"
 CODE_COLUMNS = 96  # fits 8 pt DejaVu Sans Mono in the A4 text width, padding included
 WIDE_TABLE_COLUMNS = 6
-NOISE = ("a.headerlink", "a.md-content__button", ".md-source-file", "nav", "form", "script", ".md-feedback")
+# Not for paper: heading permalinks (¶), interactive parts, and blocks the pages mark as web-only.
+NOISE = ("a.headerlink", "form", "script", ".book-web-only")
 
 
 class BookError(Exception):
@@ -50,124 +52,55 @@ class Chapter:
         return f'<section class="chapter" data-header="{escape(self.header, quote=True)}">{self.html}</section>'
 
 
-class _LenientLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml while ignoring its !!python tags."""
-
-
-_LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-_LenientLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
-def read_config(mkdocs_yml: Path) -> dict:
-    """mkdocs.yml as a dict, following INHERIT, with docs_dir made absolute."""
-    config = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}
-    parent = config.pop("INHERIT", None)
-    if parent:
-        base = read_config((mkdocs_yml.parent / parent).resolve())
-        base.update(config)
-        config = base
-    docs = Path(config.get("docs_dir", "docs"))
-    config["docs_dir"] = str(docs if docs.is_absolute() else (mkdocs_yml.parent / docs).resolve())
-    return config
-
-
-def nav_parts(config: dict) -> list[tuple[str | None, list[str]]]:
-    """The nav as (part title in the default language, [page sources]) in reading order."""
-    parts: list[tuple[str | None, list[str]]] = []
-
-    def pages(entries) -> list[str]:
-        found = []
-        for entry in entries:
-            value = next(iter(entry.values())) if isinstance(entry, dict) else entry
-            found.extend(pages(value) if isinstance(value, list) else [value])
-        return found
-
-    for entry in config["nav"]:
-        if isinstance(entry, dict):
-            title, value = next(iter(entry.items()))
-            parts.append((title, pages(value)) if isinstance(value, list) else (None, [value]))
-        else:
-            parts.append((None, [entry]))
-    return parts
-
-
-def nav_translation(config: dict, lang: str) -> dict[str, str]:
-    for plugin in config.get("plugins", []):
-        if isinstance(plugin, dict) and "i18n" in plugin:
-            for language in plugin["i18n"]["languages"]:
-                if language["locale"] == lang:
-                    return language.get("nav_translations", {}) or {}
-    return {}
-
-
-def page_url(src: str) -> str:
-    """docs-relative source -> site-relative URL of its page (use_directory_urls)."""
-    stem = src[: -len(".md")]
-    if stem == "index":
-        return ""
-    if stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
-
-
 def chapter_key(src: str) -> str:
-    stem = src[: -len(".md")].replace("/", "-")
+    """A chapter's key from its source: 'training/model-memory.en.md' -> 'training-model-memory'."""
+    stem = src[: -len(".md")]
+    for spec in LANGUAGES.values():
+        if spec["suffix"] and stem.endswith(spec["suffix"]):
+            stem = stem[: -len(spec["suffix"])]
+    stem = stem.replace("/", "-")
     return re.sub(r"[^a-z0-9-]", "-", stem.lower()) or "home"
 
 
 @dataclass
 class ChapterJob:
     """Everything needed to prepare one chapter, in a worker process or here."""
-    page: Path
-    url: str
+    page: ManifestPage
     key: str
-    src: str
-    part: str | None
     site: Path
     url_to_key: dict[str, str]
     repo_url: str
     site_url: str
 
+    @property
+    def size(self) -> int:
+        return len(self.page.html)
+
     def chapter(self) -> Chapter:
-        title, html, text = prepare(self.page, self.url, self.key, self.src, self.site, self.url_to_key,
-                                    self.repo_url, self.site_url)
-        return Chapter(self.key, self.src, self.part, title, html, text)
+        title, html, text = prepare(self.page.html, self.page.url, self.key, self.page.src, self.site,
+                                    self.url_to_key, self.repo_url, self.site_url)
+        return Chapter(self.key, self.page.src, self.page.part, title, html, text)
 
 
-def chapter_jobs(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site_url: str) -> list[ChapterJob]:
-    """The chapters to prepare, in nav order; stops on a nav page that has no source or no built page."""
-    prefix = LANGUAGES[lang]["prefix"]
-    names = nav_translation(config, lang)
-    parts = nav_parts(config)
-    url_to_key = {}
-    for _, srcs in parts:
-        for src in srcs:
-            if not (docs / src).is_file():
-                raise BookError(f"mkdocs.yml: the nav names '{src}', which does not exist in {docs}")
-            url_to_key[prefix + page_url(src)] = chapter_key(src)
-    jobs = []
-    for part, srcs in parts:
-        for src in srcs:
-            page = site / prefix / page_url(src) / "index.html"
-            if not page.is_file():
-                raise BookError(f"{docs / src}: its page {page} was not built; run `make site` first")
-            jobs.append(ChapterJob(page, prefix + page_url(src), chapter_key(src), src,
-                                   names.get(part, part) if part else None, site, url_to_key, repo_url, site_url))
-    return jobs
+def chapter_jobs(site: Path, manifest: Manifest) -> list[ChapterJob]:
+    """The chapters to prepare, in the book's reading order, from the site's manifest."""
+    if not manifest.pages:
+        raise BookError(f"{site}: the manifest of the {manifest.language} build lists no pages")
+    url_to_key = {page.url: chapter_key(page.src) for page in manifest.pages}
+    return [ChapterJob(page, chapter_key(page.src), site, url_to_key, manifest.repo_url, manifest.site_url)
+            for page in manifest.pages]
 
 
-def collect(site: Path, docs: Path, config: dict, lang: str, repo_url: str, site_url: str) -> list[Chapter]:
-    """The chapters in nav order, prepared for print."""
-    return [job.chapter() for job in chapter_jobs(site, docs, config, lang, repo_url, site_url)]
+def collect(site: Path, manifest: Manifest) -> list[Chapter]:
+    """The chapters in reading order, prepared for print."""
+    return [job.chapter() for job in chapter_jobs(site, manifest)]
 
 
-def prepare(page: Path, url: str, key: str, src: str, site: Path, url_to_key: dict[str, str],
+def prepare(article_html: str, url: str, key: str, src: str, site: Path, url_to_key: dict[str, str],
             repo_url: str, site_url: str) -> tuple[str, str, str]:
     """One page's article ready for print: (title, html, text)."""
-    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml")
-    article = soup.select_one("article.md-content__inner")
-    if article is None:
-        raise BookError(f"{page}: no <article class='md-content__inner'>; was it built by Material?")
+    soup = BeautifulSoup(f"<article>{article_html}</article>", "lxml")
+    article = soup.article
     for selector in NOISE:
         for node in article.select(selector):
             node.decompose()
