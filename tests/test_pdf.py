@@ -344,7 +344,7 @@ def test_character_no_font_draws_stops(fixture_book, tmp_path):
     subprocess.run(["cp", "-r", str(site), str(broken)], check=True)
     manifest = broken / ".book" / "manifest-zh.json"
     # U+13000 EGYPTIAN HIEROGLYPH A001: none of the book's fonts has it.
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("很宽的表格", "很宽的表格 \U00013000", 1),
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("很宽的表格", "很宽的表格 \U00013000"),
                         encoding="utf-8")
     result = build_pdf(broken, tmp_path / "out", tmp_path / "cache")
     assert result.returncode == 1
