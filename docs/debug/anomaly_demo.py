@@ -18,10 +18,10 @@ while bisecting a problem.
 import argparse
 import sys
 
-import torch
-
 
 def safe_looking_sqrt(x):
+    import torch
+
     return torch.where(x > 0, torch.sqrt(x), torch.zeros_like(x))
 
 
@@ -30,6 +30,7 @@ def main(argv=None) -> int:
     parser.add_argument("--detect-anomaly", action="store_true",
                         help="run backward under torch.autograd.detect_anomaly()")
     args = parser.parse_args(argv)
+    import torch  # after parsing, so that --help does not wait for torch to load
 
     x = torch.tensor([4.0, -1.0, 9.0], requires_grad=True)
     loss = safe_looking_sqrt(x).sum()

@@ -15,7 +15,7 @@ fragmentation, so leave 10-20 % of the GPU free.
 
 Examples:
   python memory_estimator.py train --params 70e9 --recipe mixed-adam \
-      --zero 3 --dp 64
+      --zero 3 --dp 64 --gpu-mem 79.6
   python memory_estimator.py kv --layers 80 --kv-heads 8 --head-dim 128 \
       --dtype bf16 --tokens 8192 --batch 32
 """
@@ -167,8 +167,8 @@ def cmd_train(a: argparse.Namespace) -> None:
         print(f"  estimate total     : {fmt(total)}")
     if a.gpu_mem is not None:
         need = total * 1.15
-        verdict = "fits" if need <= a.gpu_mem * GB else "does NOT fit"
-        print(f"with 15 % headroom: {need / GB:.1f} GB needed vs {a.gpu_mem:g} GB per GPU -> {verdict}")
+        verdict = "fits" if need <= a.gpu_mem * GIB else "does NOT fit"
+        print(f"with 15 % headroom: {need / GIB:.1f} GiB needed vs {a.gpu_mem:g} GiB per GPU -> {verdict}")
 
 
 def cmd_kv(a: argparse.Namespace) -> None:
@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--recipe", choices=sorted(RECIPES), default="mixed-adam",
                    help="precision/optimizer recipe (default: mixed-adam = 16 bytes/param)")
     t.add_argument("--zero", type=int, choices=[0, 1, 2, 3], default=0,
-                   help="ZeRO stage (FSDP SHARD_GRAD_OP ~ 2, FULL_SHARD ~ 3)")
+                   help="ZeRO stage (FSDP2 fully_shard: reshard_after_forward=True ~ 3, False ~ 2)")
     t.add_argument("--dp", type=positive_int, default=1, help="data-parallel (sharding) group size")
     t.add_argument("--tp", type=positive_int, default=1, help="tensor-parallel size")
     t.add_argument("--pp", type=positive_int, default=1, help="pipeline-parallel size")
@@ -210,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seq", type=positive_int, help="sequence length, for the activation estimate")
     t.add_argument("--micro-batch", type=positive_int, help="micro-batch size, for the activation estimate")
     t.add_argument("--recompute", choices=["none", "selective", "full"], default="selective")
-    t.add_argument("--gpu-mem", type=parse_count, help="GPU memory in GB, to print fits / does not fit")
+    t.add_argument("--gpu-mem", type=parse_count,
+                   help="usable GPU memory in GiB, as nvidia-smi reports it (an 'H100 80GB' shows "
+                        "81,559 MiB = 79.6 GiB), to print fits / does not fit")
     t.set_defaults(func=cmd_train)
 
     k = sub.add_parser("kv", help="KV cache size: 2 x layers x kv_heads x head_dim x bytes x tokens")

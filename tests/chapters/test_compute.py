@@ -1,5 +1,6 @@
 """Tests for the scripts shown in the Compute part (docs/compute/*.py)."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,15 +80,6 @@ def test_topology_bad_cpulist_fails(tmp_path):
     assert "bad CPU list" in r.stderr
 
 
-@pytest.mark.skipif(not Path("/sys/devices/system/node/node0").exists(),
-                    reason="host has no NUMA sysfs")
-def test_topology_real_host():
-    r = run(TOPO, "--json")
-    assert r.returncode == 0, r.stderr
-    nodes = json.loads(r.stdout)
-    assert sum(len(n["cpus"]) for n in nodes) >= 1
-
-
 # ---------------------------------------------------------------- host_memory_budget.py
 
 def test_budget_help():
@@ -150,99 +142,67 @@ def test_budget_bad_arguments_exit_2(args):
 
 
 # ---------------------------------------------------------------- shell commands shown on the pages
-# The CPU-only commands printed in docs/compute/cpu*.md are run here, so that a typo or a
-# flag that does not exist shows up as a failing test. Commands marked "Needs a GPU" or
-# "Needs root" on the pages are not run.
+# Every command in a ```bash block of the CPU pages, in both languages, is taken from the page
+# and run here, so a typo, a flag that does not exist or a path that is wrong fails the test.
+# Blocks right after a "Needs a GPU" / "需要 GPU" (or cluster, root) note are not run.
 
-import shutil
+import os
 
-
-def sh(cmd):
-    return subprocess.run(["bash", "-o", "pipefail", "-c", cmd],
-                          capture_output=True, text=True, timeout=60)
+PAGES = ["cpu.en.md", "cpu.md", "cpu-memory.en.md", "cpu-memory.md"]
+NEEDS = re.compile(r'^!!! note "(Needs|需要)')
 
 
-@pytest.mark.skipif(shutil.which("lscpu") is None, reason="lscpu not installed")
-def test_cmd_lscpu_grep():
-    r = sh("lscpu | grep -E '^(Socket|Core|Thread|NUMA node)'")
-    assert r.returncode == 0, r.stderr
-    assert "Thread(s) per core" in r.stdout or "NUMA node" in r.stdout
+def page_commands(page):
+    """The runnable command lines of a page: (line number, command), comments and `\\` joins resolved."""
+    lines = (DOCS / page).read_text(encoding="utf-8").splitlines()
+    commands, index = [], 0
+    while index < len(lines):
+        if lines[index] != "```bash":
+            index += 1
+            continue
+        back = index - 1
+        while back >= 0 and (not lines[back].strip() or lines[back].startswith("    ")):
+            back -= 1
+        skip = back >= 0 and NEEDS.match(lines[back])
+        index += 1
+        current, first = "", 0
+        while lines[index] != "```":
+            line = lines[index]
+            if not skip and line.strip() and not line.lstrip().startswith("#"):
+                first = first or index + 1
+                current += line.rstrip("\\").rstrip() + " " if line.endswith("\\") else line
+                if not line.endswith("\\"):
+                    commands.append((first, current))
+                    current, first = "", 0
+            index += 1
+        index += 1
+    return commands
 
 
-def test_cmd_nproc_and_allowed_list():
-    r = sh("nproc && grep Cpus_allowed_list /proc/self/status")
-    assert r.returncode == 0, r.stderr
-    lines = r.stdout.splitlines()
-    assert int(lines[0]) >= 1
-    assert lines[1].startswith("Cpus_allowed_list:")
+def test_pages_show_the_same_runnable_commands_in_both_languages():
+    strip = lambda cmds: [re.sub(r"\s+#.*$", "", c) for _, c in cmds]  # noqa: E731
+    for zh, en in (("cpu.md", "cpu.en.md"), ("cpu-memory.md", "cpu-memory.en.md")):
+        assert strip(page_commands(zh)) == strip(page_commands(en)), (zh, en)
+        assert page_commands(en), f"{en}: no runnable bash block found"
 
 
-@pytest.mark.skipif(shutil.which("vmstat") is None, reason="vmstat not installed")
-def test_cmd_vmstat_and_top():
-    r = sh("vmstat 1 2")
-    assert r.returncode == 0 and " si " in r.stdout.replace("\n", " ")
-    r = sh("top -b -n 1 -H | head -n 25")
-    assert r.returncode == 0, r.stderr
-    assert "PID" in r.stdout
+def unique_commands():
+    seen = {}
+    for page in PAGES:
+        for number, command in page_commands(page):
+            seen.setdefault(re.sub(r"\s+#.*$", "", command), f"{page}:{number}")
+    return seen
 
 
-def test_cmd_ulimit_memlock():
-    r = sh("ulimit -l")
-    assert r.returncode == 0
-    out = r.stdout.strip()
-    assert out == "unlimited" or out.isdigit()
-
-
-def test_cmd_cgroup_limit_and_oom_score():
-    r = sh("cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes")
-    if r.returncode != 0:
-        pytest.skip("no memory cgroup mounted on this host")
-    assert r.stdout.strip() == "max" or r.stdout.strip().isdigit()
-    r = sh("cat /proc/self/oom_score /proc/self/oom_score_adj")
-    assert r.returncode == 0
-    score, adj = r.stdout.split()
-    assert int(score) >= 0 and -1000 <= int(adj) <= 1000
-
-
-def test_cmd_swap_free_vmstat():
-    if shutil.which("swapon") is None:
-        pytest.skip("swapon not installed")
-    r = sh("swapon --show && free -h && vmstat 1 2")
-    assert r.returncode == 0, r.stderr
-    assert "Mem:" in r.stdout
-
-
-def test_cmd_meminfo_and_shm():
-    r = sh("grep -E '^(MemTotal|MemAvailable|Cached|Shmem|SwapTotal|SwapFree):' /proc/meminfo")
-    assert r.returncode == 0
-    keys = {line.split(":")[0] for line in r.stdout.splitlines()}
-    assert {"MemTotal", "MemAvailable", "Shmem"} <= keys
-    r = sh("df -h /dev/shm")
-    assert r.returncode == 0 or "No such file" in r.stderr
-
-
-@pytest.mark.skipif(not Path("/usr/bin/time").exists(), reason="GNU time not installed")
-def test_cmd_peak_rss_gnu_time():
-    r = sh(f"/usr/bin/time -v {sys.executable} -c \"x = bytearray(500 * 2**20)\" 2>&1 | grep 'Maximum resident'")
-    assert r.returncode == 0, r.stdout + r.stderr
-    kib = int(r.stdout.rsplit(":", 1)[1])
-    assert kib >= 500 * 1024
-
-
-def test_cmd_peak_rss_getrusage():
-    r = sh(f"{sys.executable} -c \"import resource; b = bytearray(300 * 2**20); "
-           f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, 'MiB peak')\"")
-    assert r.returncode == 0, r.stderr
-    assert int(r.stdout.split()[0]) >= 300
-
-
-def test_cmd_psutil():
-    pytest.importorskip("psutil")
-    r = sh(f"{sys.executable} -c \"import psutil; p = psutil.Process(); "
-           f"print(p.memory_info().rss // 2**20, 'MiB RSS'); "
-           f"print(psutil.virtual_memory().available // 2**30, 'GiB available')\"")
-    assert r.returncode == 0, r.stderr
-    assert "MiB RSS" in r.stdout and "GiB available" in r.stdout
+@pytest.mark.parametrize("command,where", [pytest.param(c, w, id=w) for c, w in unique_commands().items()])
+def test_cmd_shown_on_the_page_runs(command, where):
+    """The command runs as a reader would paste it; `python` is the tests' Python (it has psutil)."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "LC_ALL": "C"}
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
+                       timeout=60, cwd=DOCS, env=env)
+    assert r.returncode == 0, f"{where}: {command}\n{r.stderr}"
+    assert not re.search(r"command not found|invalid option|unrecognized option|No such file|usage:",
+                         r.stderr, re.I), f"{where}: {command}\n{r.stderr}"
 
 
 def test_cpu_page_sample_output_matches_script(tmp_path):

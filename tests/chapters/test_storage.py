@@ -121,14 +121,14 @@ def test_real_fio_run(tmp_path):
     jobfile = JOBFILE
     text = JOBFILE.read_text()
     assert "directory=${FIO_DIR}" in text
-    assert "size=16m" in text
+    assert "size=${FIO_SIZE}" in text
     if not supports_o_direct(tmp_path):  # e.g. tmpfs
         jobfile = tmp_path / "fio-ml-buffered.fio"
         jobfile.write_text(text.replace("direct=1", "direct=0"))
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     out = tmp_path / "result.json"
-    env = dict(os.environ, FIO_DIR=str(data_dir))
+    env = dict(os.environ, FIO_DIR=str(data_dir), FIO_SIZE="16m")
     run = subprocess.run(
         ["fio", "--output-format=json", f"--output={out}", str(jobfile)],
         env=env, capture_output=True, text=True, timeout=120,
@@ -148,6 +148,7 @@ def test_real_fio_run(tmp_path):
 @pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
 def test_jobfile_needs_fio_dir(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "FIO_DIR"}
+    env["FIO_SIZE"] = "16m"
     run = subprocess.run(
         ["fio", "--output-format=json", str(JOBFILE)],
         env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path,
