@@ -63,9 +63,10 @@ def test_page_language(src, build, expected):
 
 
 def test_plots_are_deterministic_path_svg():
+    from scripts.hooks.data_tables import load_loss_patterns
     from scripts.tables.plots import PLOT_NAMES, render_plot
 
-    data = get_data()
+    data = {**get_data(), "loss_patterns": load_loss_patterns(str(ROOT / "data" / "loss-patterns.yaml"))}
 
     for name in PLOT_NAMES:
         first = render_plot(name, data, "en")
