@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import textwrap
 from functools import cache
 
 import matplotlib
@@ -33,6 +34,23 @@ LATIN_FONT = "DejaVu Sans"
 
 # Colour-blind-safe palette (Okabe-Ito), assigned in order of first appearance.
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+
+# One SVG per colour scheme of the site: "light" for Material's default scheme (and the PDF),
+# "dark" for its slate scheme. Each has an opaque background, so the file also reads on its
+# own when a reader opens it full-size. The dark palette keeps the Okabe-Ito hues, lightened
+# to stay above 3:1 against the background; black becomes light grey.
+THEMES = {
+    "light": {
+        "background": "#ffffff", "text": "#000000", "muted": "#666666", "guide": "#888888",
+        "grid": "#dddddd", "edge": "#ffffff", "palette": PALETTE,
+    },
+    "dark": {
+        "background": "#1e2029", "text": "#e2e4e9", "muted": "#a9adb8", "guide": "#8a8f9c",
+        "grid": "#3a3e4b", "edge": "#1e2029",
+        "palette": ["#4fa3e0", "#f0804a", "#2ec4a0", "#e29ac9", "#f2b441", "#8fd3f5",
+                    "#d0d0d0", "#f0e442"],
+    },
+}
 
 
 def _find(family: str) -> bool:
@@ -67,9 +85,19 @@ def plot_language(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 
 
-def _rc(lang: str) -> dict:
+def _rc(lang: str, theme: dict) -> dict:
     families = [LATIN_FONT, CJK_FONT] if lang == "zh" else [LATIN_FONT]
     return {
+        "figure.facecolor": theme["background"],
+        "axes.facecolor": theme["background"],
+        "savefig.facecolor": theme["background"],
+        "text.color": theme["text"],
+        "axes.labelcolor": theme["text"],
+        "axes.titlecolor": theme["text"],
+        "axes.edgecolor": theme["text"],
+        "xtick.color": theme["text"],
+        "ytick.color": theme["text"],
+        "legend.labelcolor": theme["text"],
         "svg.hashsalt": "ml-engineering-book-data-plots",
         "svg.fonttype": "path",
         "font.family": families,
@@ -81,11 +109,11 @@ def _rc(lang: str) -> dict:
     }
 
 
-def _colors(keys):
+def _colors(keys, palette=PALETTE):
     mapping = {}
     for k in keys:
         if k not in mapping:
-            mapping[k] = PALETTE[len(mapping) % len(PALETTE)]
+            mapping[k] = palette[len(mapping) % len(palette)]
     return mapping
 
 
@@ -99,7 +127,7 @@ def _overlaps(a, b, pad=1.0) -> bool:
     return not (a.x1 + pad < b.x0 or b.x1 + pad < a.x0 or a.y1 + pad < b.y0 or b.y1 + pad < a.y0)
 
 
-def plot_roofline(data: dict, lang: str) -> bytes:
+def plot_roofline(data: dict, lang: str, theme: dict = THEMES["light"]) -> bytes:
     s = strings(lang)
     # merge accelerators that sit on exactly the same point (e.g. B200 and B300)
     points: dict[tuple, list] = {}
@@ -112,9 +140,9 @@ def plot_roofline(data: dict, lang: str) -> bytes:
         key = (round(bw, 3), round(bf16, 1))
         points.setdefault(key, []).append(row["model"])
         vendors.setdefault(key, row["vendor"])
-    colors = _colors(vendors[k] for k in points)
+    colors = _colors((vendors[k] for k in points), theme["palette"])
 
-    with matplotlib.rc_context(_rc(lang)):
+    with matplotlib.rc_context(_rc(lang, theme)):
         fig = Figure(figsize=(7.5, 5.2))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -130,17 +158,17 @@ def plot_roofline(data: dict, lang: str) -> bytes:
         guide_labels = []
         for ridge in (100, 200, 400):
             gx = [xmin, xmax]
-            ax.plot(gx, [ridge * x for x in gx], linestyle=":", linewidth=0.8, color="#888888",
+            ax.plot(gx, [ridge * x for x in gx], linestyle=":", linewidth=0.8, color=theme["guide"],
                     zorder=1)
             # label where the guide enters the plot (bottom or left edge)
             lx = max(xmin * 1.08, ymin * 1.12 / ridge)
             guide_labels.append(ax.text(lx, ridge * lx, s["plot_roofline_ridge"].format(v=ridge),
-                                        fontsize=7, color="#666666", ha="left", va="top",
+                                        fontsize=7, color=theme["muted"], ha="left", va="top",
                                         zorder=1))
         for vendor in dict.fromkeys(vendors[k] for k in points):
             keys = [k for k in points if vendors[k] == vendor]
             ax.scatter([k[0] for k in keys], [k[1] for k in keys], s=28, color=colors[vendor],
-                       label=vendor, zorder=3, edgecolors="white", linewidths=0.5)
+                       label=vendor, zorder=3, edgecolors=theme["edge"], linewidths=0.5)
         ticker = matplotlib.ticker
         ax.xaxis.set_major_locator(ticker.FixedLocator([0.5, 1, 2, 4, 8, 16, 32]))
         ax.yaxis.set_major_locator(ticker.FixedLocator([100, 200, 300, 500, 1000, 2000, 3000,
@@ -151,7 +179,7 @@ def plot_roofline(data: dict, lang: str) -> bytes:
         ax.set_title(s["plot_roofline_title"])
         ax.set_xlabel(s["plot_roofline_x"])
         ax.set_ylabel(s["plot_roofline_y"])
-        ax.grid(True, which="major", linewidth=0.4, color="#dddddd")
+        ax.grid(True, which="major", linewidth=0.4, color=theme["grid"])
         ax.legend(loc="lower right", fontsize=8, frameon=False)
 
         # greedy, deterministic label placement that avoids overlapping earlier labels
@@ -185,14 +213,15 @@ def plot_roofline(data: dict, lang: str) -> bytes:
         return _to_svg(fig)
 
 
-def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt) -> bytes:
+def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt,
+          theme: dict = THEMES["light"]) -> bytes:
     s = strings(lang)
     rows = [r for r in rows if _num(r.get(value_key)) is not None]
     # group by family (order of first appearance), then by year within a family
     family_order = list(dict.fromkeys(r["family"] for r in rows))
     rows = sorted(rows, key=lambda r: (family_order.index(r["family"]), r["year"], r["name"]))
-    colors = _colors(family_order)
-    with matplotlib.rc_context(_rc(lang)):
+    colors = _colors(family_order, theme["palette"])
+    with matplotlib.rc_context(_rc(lang, theme)):
         fig = Figure(figsize=(7.5, 0.9 + 0.28 * len(rows)))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -209,7 +238,7 @@ def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt) ->
         for y, r in zip(ys, rows):
             if r.get("availability") == "announced":
                 ax.barh([y], [_num(r[value_key])], height=0.7, fill=False, hatch="///",
-                        edgecolor="white", linewidth=0)
+                        edgecolor=theme["edge"], linewidth=0)
         ax.set_yticks(ys)
         ax.set_yticklabels(labels, fontsize=8)
         vmax = max(values)
@@ -218,7 +247,7 @@ def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt) ->
             ax.text(v + vmax * 0.01, y, unit_fmt(v), va="center", fontsize=7)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
-        ax.grid(True, axis="x", linewidth=0.4, color="#dddddd")
+        ax.grid(True, axis="x", linewidth=0.4, color=theme["grid"])
         ax.set_axisbelow(True)
         handles = [matplotlib.patches.Patch(color=colors[f], label=f) for f in family_order]
         ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
@@ -229,28 +258,75 @@ def _fmt_int(v: float) -> str:
     return f"{v:,.0f}" if v >= 100 or float(v).is_integer() else f"{v:g}"
 
 
-def plot_intra(data: dict, lang: str) -> bytes:
+def plot_intra(data: dict, lang: str, theme: dict = THEMES["light"]) -> bytes:
     s = strings(lang)
     return _bars(data["intra_node"], "bidirectional_gbs", lang, s["plot_intra_title"],
-                 s["plot_intra_x"], _fmt_int)
+                 s["plot_intra_x"], _fmt_int, theme)
 
 
-def plot_inter(data: dict, lang: str) -> bytes:
+def plot_inter(data: dict, lang: str, theme: dict = THEMES["light"]) -> bytes:
     s = strings(lang)
     return _bars(data["inter_node"], "per_accelerator_gbps", lang, s["plot_inter_title"],
-                 s["plot_inter_x"], _fmt_int)
+                 s["plot_inter_x"], _fmt_int, theme)
+
+
+LOSS_GALLERY_FIRST_STEP = 150  # the same cut as the sparklines of docs/training/loss_patterns.py
+
+
+def plot_loss_patterns(data: dict, lang: str, theme: dict = THEMES["light"]) -> bytes:
+    """The gallery of training/instabilities.md: one small loss curve per pattern (data/loss-patterns.yaml).
+    The first steps, whose fast initial drop would flatten every curve, are left out; a NaN step ends
+    its line and is marked with a cross."""
+    gallery = data["loss_patterns"]
+    patterns, first = gallery["patterns"], LOSS_GALLERY_FIRST_STEP
+    s = strings(lang)
+    columns = 3
+    rows = math.ceil(len(patterns) / columns)
+    with matplotlib.rc_context(_rc(lang, theme)):
+        fig = Figure(figsize=(7.2, 2.15 * rows))
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
+        color = theme["palette"][0]
+        for index, pattern in enumerate(patterns):
+            ax = axes[index // columns][index % columns]
+            steps = list(range(first, len(pattern["loss"])))
+            values = [pattern["loss"][step] for step in steps]
+            shown = [math.nan if value is None else value for value in values]
+            ax.plot(steps, shown, color=color, linewidth=0.9)
+            broken = [step for step, value in zip(steps, values) if value is None]
+            if broken:
+                last = next((v for v in reversed(values[: steps.index(broken[0])]) if v is not None), None)
+                if last is not None:
+                    ax.plot([broken[0]], [last], marker="x", color=theme["palette"][1], markersize=7,
+                            markeredgewidth=1.6, linestyle="none")
+                    ax.annotate("NaN", (broken[0], last), textcoords="offset points", xytext=(4, 4),
+                                color=theme["palette"][1], fontsize=8)
+            title = pattern["title"][lang if lang in pattern["title"] else "en"]
+            ax.set_title(textwrap.fill(title, 28) if lang == "en" else title, fontsize=8.5)
+            ax.grid(True, color=theme["grid"], linewidth=0.5)
+            ax.tick_params(labelsize=7)
+        for index in range(len(patterns), rows * columns):
+            axes[index // columns][index % columns].set_visible(False)
+        for ax in axes[-1]:
+            ax.set_xlabel(s["plot_loss_x"], fontsize=8)
+        for row in axes:
+            row[0].set_ylabel(s["plot_loss_y"], fontsize=8)
+        fig.tight_layout()
+        return _to_svg(fig)
 
 
 PLOTTERS = {
     "accelerator-roofline": plot_roofline,
     "intra-node-bandwidth": plot_intra,
     "inter-node-bandwidth": plot_inter,
+    "loss-patterns": plot_loss_patterns,
 }
 
 
-def render_plot(name: str, data: dict, lang: str) -> bytes:
-    """SVG bytes of plot NAME; labels in LANG when the fonts allow it."""
-    return PLOTTERS[name](data, plot_language(lang))
+def render_plot(name: str, data: dict, lang: str, scheme: str = "light") -> bytes:
+    """SVG bytes of plot NAME in colour SCHEME ('light' or 'dark'); labels in LANG when the
+    fonts allow it."""
+    return PLOTTERS[name](data, plot_language(lang), THEMES[scheme])
 
 
 __all__ = ["PLOT_NAMES", "has_font", "math", "plot_meta", "render_plot"]

@@ -20,7 +20,7 @@ TABLE_NAMES = (
     "intra-node",
     "inter-node",
 )
-PLOT_NAMES = ("accelerator-roofline", "intra-node-bandwidth", "inter-node-bandwidth")
+PLOT_NAMES = ("accelerator-roofline", "intra-node-bandwidth", "inter-node-bandwidth", "loss-patterns")
 
 TFLOPS_COLUMNS = ("fp64", "tf32", "bf16", "fp8", "fp4", "int8")
 

@@ -88,6 +88,11 @@ STRINGS = {
             "ridge point (FLOPs per byte). Parts with unknown BF16 or bandwidth are left out."
         ),
         "plot_intra_title": "Intra-node link bandwidth per accelerator (bidirectional)",
+        "plot_loss_alt": "Nine small loss-against-step curves, one per pattern of the gallery",
+        "plot_loss_caption": "Synthetic loss curves for each pattern (data/loss-patterns.yaml), from step 150 on; "
+                             "a cross marks the step where the loss became NaN. Illustrations, not measurements.",
+        "plot_loss_x": "step",
+        "plot_loss_y": "loss",
         "plot_intra_x": "GB/s (bidirectional)",
         "plot_intra_alt": "Bar chart of intra-node link bandwidth by generation",
         "plot_intra_caption": (
@@ -169,6 +174,11 @@ STRINGS = {
             "BF16 或带宽未知的型号未画出。"
         ),
         "plot_intra_title": "节点内互连：每加速器双向带宽",
+        "plot_loss_alt": "九条小的 loss–步数曲线，画廊中每种模式一条",
+        "plot_loss_caption": "各模式的合成 loss 曲线（data/loss-patterns.yaml），从第 150 步起；叉号标出 loss 变成 NaN 的那一步。"
+                             "仅作示意，不是实测。",
+        "plot_loss_x": "步数",
+        "plot_loss_y": "loss",
         "plot_intra_x": "GB/s（双向）",
         "plot_intra_alt": "各代节点内互连带宽柱状图",
         "plot_intra_caption": "每个加速器的双向 GB/s，按链路类别分组、按年份排序；带宽未知的链路未画出。",
@@ -189,5 +199,5 @@ def plot_meta(name: str, lang: str) -> tuple[str, str]:
     """(alt text, caption) of plot NAME in LANG."""
     s = strings(lang)
     key = {"accelerator-roofline": "roofline", "intra-node-bandwidth": "intra",
-           "inter-node-bandwidth": "inter"}[name]
+           "inter-node-bandwidth": "inter", "loss-patterns": "loss"}[name]
     return s[f"plot_{key}_alt"], s[f"plot_{key}_caption"]
