@@ -5,14 +5,17 @@ Prints figures; it never fails on them. For each language it measures, in one ru
 
 * full:    scripts/build_pdf.py with an empty chapter cache (parallel workers);
 * rebuild: the same after one chapter changed (the other chapters come from the cache);
-* plain:   one single-pass WeasyPrint render of the same chapters joined into one HTML.
+* plain:   one single-pass WeasyPrint render of the same chapters joined into one HTML;
+* epub:    scripts/build_epub.py on the same book.
+
+Beside the times it prints each PDF's bytes per page and the bytes of its embedded fonts.
 
 The book is padded with copies of its own chapters up to --pages pages per
 language while it is still smaller, so the figures describe a book of the
 size the targets were set for. Peak memory is the largest sum of the resident
 memory of the process and all its children, sampled every 50 ms.
 
-Usage: bench_pdf.py [--pages 500] [--site site] [--workers N]
+Usage: bench_pdf.py [--pages 500] [--site site] [--workers N] [--lang zh|en]
 """
 
 from __future__ import annotations
@@ -130,6 +133,20 @@ def edit_one_chapter(site: Path, lang: str) -> None:
     path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
 
+def font_bytes(pdf: Path) -> int:
+    """The stored (compressed) bytes of the font programs embedded in a PDF."""
+    total = 0
+    with pikepdf.open(pdf) as document:
+        seen = set()
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in obj and obj[key].objgen not in seen:
+                        seen.add(obj[key].objgen)
+                        total += len(obj[key].read_raw_bytes())
+    return total
+
+
 def count_pages(pdf: Path) -> int:
     with pikepdf.open(pdf) as document:
         return len(document.pages)
@@ -140,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=500, help="pad the book to about this many pages (default: %(default)s)")
     parser.add_argument("--site", type=Path, default=SITE, help="the built site (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--lang", choices=sorted(LANGUAGES), action="append", help="only this language")
     args = parser.parse_args(argv)
     pages_now = {}
     for lang in LANGUAGES:
@@ -148,11 +166,11 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"bench_pdf: {pdf} is missing: run `make book` first")
         pages_now[lang] = count_pages(pdf)
     python = sys.executable
-    rows = []
+    rows, sizes = [], []
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         work = Path(tmp)
         book_site = padded_book(args.site, work, args.pages, pages_now)
-        for lang in LANGUAGES:
+        for lang in args.lang or list(LANGUAGES):
             cache, out = work / f"cache-{lang}", work / f"out-{lang}"
             build = [python, str(ROOT / "scripts" / "build_pdf.py"), "--lang", lang, "--site", str(book_site),
                      "--cache", str(cache), "--out", str(out), "--workers", str(args.workers)]
@@ -164,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
                                          lang=lang, html_lang=LANGUAGES[lang]["html_lang"],
                                          out=str(work / f"plain-{lang}.pdf"))
             plain_s, plain_mb, plain_pages = measure([python, "-c", script])
+            epub_s, _, _ = measure([python, str(ROOT / "scripts" / "build_epub.py"), "--lang", lang, "--site",
+                                    str(book_site), "--out", str(out), "--workers", str(args.workers)])
+            built, plain = out / f"ml-engineering-{lang}.pdf", work / f"plain-{lang}.pdf"
+            sizes.append((lang, built.stat().st_size, font_bytes(built), plain.stat().st_size, font_bytes(plain),
+                          int(plain_pages.strip() or 0), epub_s, (out / f"ml-engineering-{lang}.epub").stat().st_size))
             rows.append((lang, pages, int(plain_pages.strip() or 0), full_s, full_mb, again_s, again_mb, plain_s, plain_mb))
     print(f"PDF benchmark, {args.workers} worker(s), {os.cpu_count()} CPU(s); targets: full ≤ 0.5× plain time and memory,"
           " rebuild ≤ 0.2× full time")
@@ -181,6 +204,11 @@ def main(argv: list[str] | None = None) -> int:
         if again_s > 0.2 * full_s:
             verdicts.append("rebuild over target")
         print(f"     {'; '.join(verdicts) if verdicts else 'within all targets'}")
+    print(f"\n{'lang':4} | {'book MB':>7} {'B/page':>7} {'fonts MB':>8} | {'plain MB':>8} {'B/page':>7} {'fonts MB':>8}"
+          f" | {'EPUB s':>6} {'EPUB MB':>7}")
+    for (lang, size, fonts, plain_size, plain_fonts, plain_pages, epub_s, epub_size), row in zip(sizes, rows):
+        print(f"{lang:4} | {size / 1e6:7.2f} {size / row[1]:7.0f} {fonts / 1e6:8.2f} | {plain_size / 1e6:8.2f}"
+              f" {plain_size / max(plain_pages, 1):7.0f} {plain_fonts / 1e6:8.2f} | {epub_s:6.1f} {epub_size / 1e6:7.2f}")
     return 0
 
 

@@ -27,8 +27,10 @@ import os
 import signal
 import subprocess
 import sys
+import re
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -37,7 +39,8 @@ from bookmanifest import ManifestError, load_manifest  # noqa: E402
 from buildlock import BuildLocked, build_lock, signals_held  # noqa: E402
 from pdfbook.assemble import BookInfo, assemble  # noqa: E402
 from pdfbook.collect import BookError, ChapterJob, chapter_jobs  # noqa: E402
-from pdfbook.fonts import check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
+from pdfbook.fonts import FONTS, check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
+from pdfbook.sharefonts import candidate_files, tags_of_files  # noqa: E402
 from pdfbook.render import cyclic_gc_paused, document_html, render_chapter, render_whole  # noqa: E402
 
 CACHE = ROOT / ".cache" / "pdf"
@@ -100,7 +103,8 @@ def _chapter_task(job: ChapterJob, html_lang: str, cache_dir: str):
         return chapter, rendered, None
 
 
-def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out: Path) -> dict:
+def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out: Path,
+                   font_files: dict | None = None) -> dict:
     started = time.perf_counter()
     try:
         manifest = load_manifest(site, lang)
@@ -140,7 +144,7 @@ def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out:
         return wait_for(lambda: job.get(timeout=WORKER_TIMEOUT))
 
     rendered_at = time.perf_counter()
-    stats = assemble(info, chapters, results, out, font_css, render_small)
+    stats = assemble(info, chapters, results, out, font_css, render_small, font_files)
     stats.update(render_seconds=rendered_at - started, assemble_seconds=time.perf_counter() - rendered_at,
                  seconds=time.perf_counter() - started, chapters=len(chapters),
                  rendered=sum(not r.cached for r in results.values()), warnings=warnings)
@@ -182,6 +186,10 @@ def build_all(args, languages: list[str], out: Path, written: list[tuple[Path, P
         fonts = check_fonts()
         covered = covered_codepoints(fonts)
         font_css = subset_font_faces(FONT_CACHE)
+        # The font files the chapters may use, by the tag render.py gives their embedded subsets.
+        own = [Path(unquote(urlsplit(url).path)) for url in re.findall(r'url\("([^"]+)"\)', font_css)]
+        font_files = tags_of_files(candidate_files(set(FONTS) | {"DejaVu Serif"}, own),
+                                   FONT_CACHE / "file-tags.json")
         gc.freeze()  # what the workers inherit is never garbage: keep the collector off it (see gc docs)
         pool = multiprocessing.get_context("fork").Pool(args.workers, _init_worker, (covered, font_css),
                                                         maxtasksperchild=16)
@@ -189,13 +197,14 @@ def build_all(args, languages: list[str], out: Path, written: list[tuple[Path, P
             final = out / f"ml-engineering-{lang}.pdf"
             partial = out / f".ml-engineering-{lang}.pdf.part"
             written.append((partial, final))
-            stats = build_language(lang, args.site.resolve(), font_css, pool, args.cache, partial)
+            stats = build_language(lang, args.site.resolve(), font_css, pool, args.cache, partial, font_files)
             for warning in stats["warnings"]:
                 print(f"build_pdf: warning: {warning}", file=sys.stderr)
             print(f"build_pdf: {lang}: {stats['pages']} pages, {stats['chapters']} chapters "
                   f"({stats['rendered']} rendered, the rest from the cache), {stats['internal_links']} "
                   f"internal links, {stats['seconds']:.1f} s ({stats['render_seconds']:.1f} s collecting and rendering, "
-                  f"{stats['assemble_seconds']:.1f} s joining)")
+                  f"{stats['assemble_seconds']:.1f} s joining; {stats['chapter_fonts_merged']} chapter fonts "
+                  f"merged into {stats['shared_fonts']})")
     except BookError as error:
         for partial, _ in written:
             partial.unlink(missing_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -34,11 +35,19 @@ def pdf_path(site: Path, lang: str) -> Path:
     return path
 
 
-def pdf_text(path: Path, first: int | None = None, last: int | None = None) -> str:
-    command = ["pdftotext", "-enc", "UTF-8"]
+def pdf_text(path: Path, first: int | None = None, last: int | None = None, bbox: bool = False) -> str:
+    """pdftotext's output, extracted once per session for each (file, version, pages): the book's
+    PDFs are hundreds of pages and several tests read the same text."""
+    stat = path.stat()
+    return _pdftotext(str(path), stat.st_mtime_ns, stat.st_size, first, last, bbox)
+
+
+@functools.cache
+def _pdftotext(path: str, mtime_ns: int, size: int, first: int | None, last: int | None, bbox: bool) -> str:
+    command = ["pdftotext", "-enc", "UTF-8"] + (["-bbox"] if bbox else [])
     if first:
         command += ["-f", str(first), "-l", str(last or first)]
-    return subprocess.run([*command, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run([*command, path, "-"], capture_output=True, text=True, check=True).stdout
 
 
 def outline_titles(reader: PdfReader) -> list[tuple[str, list]]:
@@ -107,11 +116,9 @@ def squeeze(text: str) -> str:
 
 def margin_texts(path: Path, tmp_path: Path) -> list[tuple[str, str]]:
     """Per page, the words above and below the text block (20 mm margins): (header, footer)."""
-    boxes = tmp_path / "margins.html"
-    subprocess.run(["pdftotext", "-bbox", str(path), str(boxes)], check=True)
     margin, pages = 20 / 25.4 * 72, []
     height = 0.0
-    for line in boxes.read_text(encoding="utf-8").splitlines():
+    for line in pdf_text(path, bbox=True).splitlines():
         found = re.search(r'<page width="[\d.]+" height="([\d.]+)"', line)
         if found:
             height = float(found.group(1))
@@ -132,8 +139,12 @@ def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tm
     reader = PdfReader(path)
     margins = margin_texts(path, tmp_path)
     assert margins[0] == ("", ""), "the cover has no header or number"
-    wrong = [(number, bottom) for number, (_, bottom) in enumerate(margins[1:], start=2) if bottom != str(number)]
-    assert not wrong, f"pages whose foot is not their number: {wrong[:10]}"
+    # The front matter is numbered i, ii, ... and the chapters 1, 2, ...: the foot shows the page's label.
+    labels = reader.page_labels
+    wrong = [(index + 1, labels[index], bottom) for index, (_, bottom) in enumerate(margins)
+             if index and bottom != labels[index]]
+    assert not wrong, f"pages whose foot is not their page label: {wrong[:10]}"
+    assert labels[1] == "ii" and "1" in labels[2:4], labels[:5]
     checked = 0
     for index, item in enumerate(reader.outline):
         children = reader.outline[index + 1] if index + 1 < len(reader.outline) else None
@@ -354,10 +365,8 @@ def test_character_no_font_draws_stops(fixture_book, tmp_path):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_no_text_is_cut_off_at_the_margin(site, lang, tmp_path):
     """Every word lies inside the text block (18 mm side margins), with 2 pt of tolerance."""
-    boxes = tmp_path / "boxes.html"
-    subprocess.run(["pdftotext", "-bbox", str(pdf_path(site, lang)), str(boxes)], check=True)
     margin, page, width, outside = 18 / 25.4 * 72, 0, 0.0, []
-    for line in boxes.read_text(encoding="utf-8").splitlines():
+    for line in pdf_text(pdf_path(site, lang), bbox=True).splitlines():
         found = re.search(r'<page width="([\d.]+)"', line)
         if found:
             page, width = page + 1, float(found.group(1))
@@ -366,3 +375,110 @@ def test_no_text_is_cut_off_at_the_margin(site, lang, tmp_path):
         if word and (float(word.group(1)) < margin - 2 or float(word.group(2)) > width - margin + 2):
             outside.append(f"page {page}: {word.group(3)!r} at x={word.group(1)}..{word.group(2)}")
     assert not outside, "\n".join(outside[:20])
+
+
+# ---------------------------------------------------------------- issue 20: size, structure, labels
+
+def embedded_font_files(path: Path) -> dict[str, int]:
+    """Embedded font programs per font name (subset tag dropped): how many distinct streams each has."""
+    import pikepdf  # noqa: PLC0415
+
+    streams: dict[str, set] = {}
+    with pikepdf.open(path) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                    if key in obj:
+                        name = str(obj.FontName)[1:].split("+", 1)[-1]
+                        streams.setdefault(name, set()).add(obj[key].objgen)
+    return {name: len(found) for name, found in streams.items()}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_book_pdf_embeds_each_font_once(site, lang):
+    """Chapters are rendered apart but joined with one subset per font file (pdfbook/sharefonts.py)."""
+    fonts = embedded_font_files(pdf_path(site, lang))
+    assert fonts, "no embedded fonts found"
+    repeated = {name: count for name, count in fonts.items() if count > 1}
+    assert not repeated, f"fonts embedded more than once: {repeated}"
+    # The book's faces: a serif body and sans headings.
+    assert any("Serif" in name for name in fonts) and any("Sans" in name for name in fonts), fonts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_book_pdf_outline_and_contents_have_no_repeated_entry(site, lang):
+    reader = PdfReader(pdf_path(site, lang))
+    titles = [item.title for item in flatten_outline(reader.outline)]
+    repeated = [a for a, b in zip(titles, titles[1:]) if squeeze(a) == squeeze(b)]
+    assert not repeated, f"bookmarks repeating the one before: {repeated}"
+    for title, children in outline_titles(reader):
+        assert not children or squeeze(children[0][0]) != squeeze(title), f"part {title} lists itself"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_book_pdf_is_tagged_with_page_labels(site, lang):
+    path = pdf_path(site, lang)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+    reader = PdfReader(path)
+    assert "/PageLabels" in reader.trailer["/Root"]
+    labels = reader.page_labels
+    front = [label for label in labels if not label.isdigit()]
+    assert front and all(re.fullmatch(r"[ivxlc]+", label) for label in front), front
+    assert labels[len(front)] == "1" and labels[-1] == str(len(labels) - len(front))
+
+
+@pytest.fixture(scope="module")
+def formats_book(tmp_path_factory):
+    """tests/fixtures/sites/book-formats: a web-only block, a long listing, a part titled like its page."""
+    tmp = tmp_path_factory.mktemp("book-formats")
+    result, site = build_fixture("book-formats", tmp, FIXTURE_NAV)
+    assert result.returncode == 0, result.stderr
+    result = build_pdf(site, tmp / "out", tmp / "cache")
+    assert result.returncode == 0, result.stderr
+    return tmp / "out"
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_fixture_pdf_structure(formats_book, lang):
+    path = formats_book / f"ml-engineering-{lang}.pdf"
+    text = pdf_text(path)
+    assert ("网页专用" if lang == "zh" else "web-only") not in text, "web-only block printed"
+    # A listing over 60 lines is printed as its first 40 and a link to the whole file.
+    assert "step-040" in text and "step-041" not in text and "step-080" not in text
+    assert ("全文共 80 行" if lang == "zh" else "of 80 lines") in text
+    if lang == "en":
+        assert "\u201cplain\u201d" in text and "it\u2019s" in text
+    reader = PdfReader(path)
+    part = "第一部分" if lang == "zh" else "Part one"
+    titles = [item.title for item in flatten_outline(reader.outline)]
+    assert titles.count(part) == 1, titles
+    contents = pdf_text(path, 2)
+    assert contents.count(part) == 1, contents
+    assert reader.page_labels[:3] == ["i", "ii", "1"], reader.page_labels
+    fonts = embedded_font_files(path)
+    assert fonts and max(fonts.values()) == 1, fonts
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M), info
+
+
+def web_only_texts(site: Path, lang: str) -> list[str]:
+    """The sentences of the blocks the pages mark as web-only (class book-web-only), from the manifest."""
+    from bs4 import BeautifulSoup  # noqa: PLC0415
+
+    from bookmanifest import load_manifest  # noqa: PLC0415
+
+    texts = []
+    for page in load_manifest(site, lang).pages:
+        for block in BeautifulSoup(page.html, "lxml").select(".book-web-only"):
+            texts += [squeeze(part) for part in re.split(r"[。：.:\n]", block.get_text()) if len(squeeze(part)) >= 12]
+    return texts
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_book_pdf_leaves_out_web_only_blocks(site, lang):
+    texts = web_only_texts(site, lang)
+    assert texts, "the book marks some blocks web-only (the home page's downloads)"
+    printed = squeeze(pdf_text(pdf_path(site, lang)))
+    assert not [text for text in texts if text in printed]

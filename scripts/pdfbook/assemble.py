@@ -23,6 +23,7 @@ import weasyprint
 
 from .collect import BOOK_LINK, BookError, Chapter
 from .render import Rendered, document_html
+from .sharefonts import share_fonts
 
 # (html, style sheets after book.css, cache name) -> PDF bytes; build_pdf.py runs it in a worker
 # process, so that this one never starts Pango (its threads do not survive fork).
@@ -31,7 +32,8 @@ RenderSmall = Callable[[str, tuple[str, ...], str], bytes]
 # Page numbers sit where WeasyPrint would put @bottom-center; NUMBER_SAMPLE
 # shows it the digits once, and number_stamps() reuses that text for every page.
 NUMBER_STYLE = "font-size: 8pt; color: #5f6368;"
-NUMBER_SAMPLE_CSS = f'@page {{ @bottom-center {{ content: "0123456789"; {NUMBER_STYLE} }} }}'
+NUMBER_GLYPHS = "0123456789ivxlc"  # arabic numbers for the chapters, roman for the front matter
+NUMBER_SAMPLE_CSS = f'@page {{ @bottom-center {{ content: "{NUMBER_GLYPHS}"; {NUMBER_STYLE} }} }}'
 NUMBER_FONT = pikepdf.Name("/BookPageNumber")
 
 
@@ -48,12 +50,18 @@ class BookInfo:
     labels: dict[str, str]
 
 
-def front_matter_html(info: BookInfo, chapters: list[Chapter], starts: dict[str, int]) -> str:
-    """Cover and table of contents; links use book: targets like the chapters."""
+def front_matter_html(info: BookInfo, chapters: list[Chapter], starts: dict[str, int], compact: bool = False) -> str:
+    """Cover and table of contents; links use book: targets like the chapters.
+
+    A part's landing page, titled like the part, is the part's own row: the
+    contents never lists 'Insights' under 'Insights'."""
     rows, part = [], object()
     for chapter in chapters:
         if chapter.part != part and chapter.part is not None:
             rows.append(toc_row("toc-part", chapter.part, chapter.key, starts[chapter.key]))
+            part = chapter.part
+            if chapter.opens_part:
+                continue
         part = chapter.part
         css = "toc-chapter" if chapter.part is not None else "toc-part"
         rows.append(toc_row(css, chapter.title, chapter.key, starts[chapter.key]))
@@ -65,7 +73,7 @@ def front_matter_html(info: BookInfo, chapters: list[Chapter], starts: dict[str,
         f'<dt>{esc(info.labels["date"])}</dt><dd>{esc(info.date)}</dd>'
         f'<dt>{esc(info.labels["version"])}</dt><dd>{esc(info.version)}</dd>'
         f'<dt>{esc(info.labels["licence"])}</dt><dd>CC BY-SA 4.0</dd></dl></section>'
-        f'<section class="toc" data-header="{esc(info.toc_title, quote=True)}">'
+        f'<section class="toc{" compact" if compact else ""}" data-header="{esc(info.toc_title, quote=True)}">'
         f'<h1 style="bookmark-level:none">{esc(info.toc_title)}</h1><ol>{"".join(rows)}</ol></section>'
     )
     return document_html(body, info.lang, info.title)
@@ -78,19 +86,33 @@ def toc_row(css: str, title: str, key: str, page: int) -> str:
 
 def render_front(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered],
                  font_css: str, render_small: RenderSmall) -> tuple[bytes, int, dict[str, int]]:
-    """Render cover + contents, iterating until the number of contents pages is stable."""
-    front_pages = 2
-    for _ in range(4):
-        starts, page = {}, front_pages + 1
-        for chapter in chapters:
-            starts[chapter.key] = page
-            page += rendered[chapter.key].pages
-        data = render_small(front_matter_html(info, chapters, starts), (font_css,), "front")
-        pages = len(pikepdf.open(io.BytesIO(data)).pages)
-        if pages == front_pages:
-            return data, pages, starts
-        front_pages = pages
-    raise BookError("the table of contents did not settle on a page count")
+    """Render cover + contents. Chapters are numbered from 1 after the front matter (which has
+    roman numbers), so the contents' length never moves them. A contents whose last page would
+    hold only a few rows is set tighter, so that it never ends on an almost empty page."""
+    starts, page = {}, 1
+    for chapter in chapters:
+        starts[chapter.key] = page
+        page += rendered[chapter.key].pages
+    data = render_small(front_matter_html(info, chapters, starts), (font_css,), "front")
+    front = pikepdf.open(io.BytesIO(data))
+    if len(front.pages) > 2 and len(front.pages[-1].obj.get("/Annots", [])) < TOC_MIN_LAST_ROWS:
+        tight = render_small(front_matter_html(info, chapters, starts, compact=True), (font_css,), "front-compact")
+        if len(pikepdf.open(io.BytesIO(tight)).pages) < len(front.pages):
+            data = tight
+    return data, len(pikepdf.open(io.BytesIO(data)).pages), starts
+
+
+TOC_MIN_LAST_ROWS = 8
+
+
+def roman(number: int) -> str:
+    result = ""
+    for value, letters in ((100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
+                           (5, "v"), (4, "iv"), (1, "i")):
+        while number >= value:
+            result += letters
+            number -= value
+    return result
 
 
 class NumberStamps:
@@ -119,9 +141,10 @@ class NumberStamps:
         shown = self.ops[self.show][0][0]
         raw = b"".join(bytes(item) for item in shown if isinstance(item, pikepdf.String)) \
             if isinstance(shown, pikepdf.Array) else bytes(shown)
-        if len(raw) != 20:
-            raise BookError(f"page numbers: expected 10 two-byte glyphs in the digit sample, got {len(raw)} bytes")
-        self.glyphs = {str(digit): raw[2 * digit:2 * digit + 2] for digit in range(10)}
+        if len(raw) != 2 * len(NUMBER_GLYPHS):
+            raise BookError(f"page numbers: expected {len(NUMBER_GLYPHS)} two-byte glyphs in the sample, "
+                            f"got {len(raw)} bytes")
+        self.glyphs = {char: raw[2 * i:2 * i + 2] for i, char in enumerate(NUMBER_GLYPHS)}
         font_operands = self.ops[self.at["Tf"]][0]
         font = page.Resources.Font[font_operands[0]]
         widths = glyph_widths(font.DescendantFonts[0].W)
@@ -132,7 +155,7 @@ class NumberStamps:
         self.font = book.copy_foreign(font)
         self.save = book.make_stream(b"q\n")
 
-    def stamp(self, book: pikepdf.Pdf, index: int, number: int) -> None:
+    def stamp(self, book: pikepdf.Pdf, index: int, number: int | str) -> None:
         digits = str(number)
         ops = [(list(operands), op) for operands, op in self.ops]
         ops[self.at["Tm"]][0][4] = Decimal(f"{self.centre - sum(self.widths[d] for d in digits) / 2:.4f}")
@@ -146,7 +169,9 @@ class NumberStamps:
         page.Resources.Font[NUMBER_FONT] = self.font
         # The page's own streams run inside q ... Q, so the number starts from a clean graphics state.
         streams = list(page.Contents) if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
-        page.Contents = pikepdf.Array([self.save, *streams, book.make_stream(b"\nQ\n" + text + b"\n")])
+        # The number is page furniture, not content: marked as an artifact for tagged PDF readers.
+        page.Contents = pikepdf.Array([self.save, *streams, book.make_stream(
+            b"\nQ\n/Artifact BMC\n" + text + b"\nEMC\n")])
 
 
 def glyph_widths(array) -> dict[int, float]:
@@ -166,21 +191,32 @@ def glyph_widths(array) -> dict[int, float]:
 
 
 def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], out: Path,
-             font_css: str, render_small: RenderSmall) -> dict:
+             font_css: str, render_small: RenderSmall, font_files: dict | None = None) -> dict:
     front_data, front_count, starts = render_front(info, chapters, rendered, font_css, render_small)
     with ExitStack() as stack:
         book = stack.enter_context(pikepdf.open(io.BytesIO(front_data)))
+        tags = TagTree(book)
         for chapter in chapters:
             source = stack.enter_context(pikepdf.open(rendered[chapter.key].pdf))
+            first = len(book.pages)
             book.pages.extend(source.pages)
+            tags.add(source, first)
         numbers = NumberStamps(book, font_css, render_small)
-        for index in range(1, len(book.pages)):
-            numbers.stamp(book, index, index + 1)
+        for index in range(1, front_count):
+            numbers.stamp(book, index, roman(index + 1))
+        for index in range(front_count, len(book.pages)):
+            numbers.stamp(book, index, index - front_count + 1)
+        # The reader's page box shows what is printed: i, ii, ... for the front matter, then 1, 2, ...
+        book.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([
+            0, pikepdf.Dictionary(S=pikepdf.Name("/r")), front_count, pikepdf.Dictionary(S=pikepdf.Name("/D"))]))
+        fonts = share_fonts(book, font_files or {})
+        starts = {key: front_count + page for key, page in starts.items()}  # now 1-based in the file
         targets = anchor_targets(chapters, rendered, starts)
         links, unresolved = fix_links(book, targets)
         if unresolved:
             raise BookError("links to places not in the book: " + ", ".join(sorted(unresolved)[:20]))
         add_outline(book, chapters, rendered, starts)
+        tagged = tags.finish()
         book.docinfo = book.make_indirect(pikepdf.Dictionary({
             "/Title": info.title, "/Author": info.authors, "/Subject": info.subtitle,
             "/Creator": "ML Engineering Open Book (scripts/build_pdf.py)",
@@ -191,7 +227,71 @@ def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Render
         out.parent.mkdir(parents=True, exist_ok=True)
         book.save(out, deterministic_id=True, compress_streams=True,
                   object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return {"pages": len(book.pages), "internal_links": links, "front_pages": front_count}
+        return {"pages": len(book.pages), "internal_links": links, "front_pages": front_count, "tagged": tagged, **fonts}
+
+
+class TagTree:
+    """Joins the chapters' structure trees (WeasyPrint's pdf_tags) into one tagged book.
+
+    Each rendered PDF has a StructTreeRoot holding one /Document element, and a
+    ParentTree numbered from 0 (its pages' /StructParents, then its link
+    annotations' /StructParent). The book gets one /Document whose kids are the
+    front matter's and every chapter's elements (each chapter's own /Document
+    becomes a /Part), and one ParentTree with every chapter's numbers moved past
+    the previous ones. Struct elements point at pages with /Pg: qpdf copies an
+    object of a source file once, so they land on the pages already joined.
+    """
+
+    def __init__(self, book: pikepdf.Pdf) -> None:
+        self.book = book
+        self.nums: list = []
+        self.next = 0
+        self.ok = "/StructTreeRoot" in book.Root
+        self.document = book.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name("/StructElem"),
+                                                              S=pikepdf.Name("/Document"), K=pikepdf.Array()))
+        if self.ok:
+            self._join(book.Root.StructTreeRoot, 0, len(book.pages))
+
+    def add(self, source: pikepdf.Pdf, first: int) -> None:
+        if not self.ok or "/StructTreeRoot" not in source.Root:
+            self.ok = False
+            return
+        root = self.book.copy_foreign(source.Root.StructTreeRoot)
+        self._join(root, first, len(source.pages))
+
+    def _join(self, root, first: int, count: int) -> None:
+        offset = self.next
+        for element in root.K if isinstance(root.K, pikepdf.Array) else [root.K]:
+            element.S = pikepdf.Name("/Part")
+            element.P = self.document
+            self.document.K.append(element)
+        items = list(root.ParentTree.Nums)
+        for key, value in zip(items[0::2], items[1::2]):
+            self.nums += [int(key) + offset, value]
+            self.next = max(self.next, int(key) + offset + 1)
+        for index in range(first, first + count):
+            page = self.book.pages[index].obj
+            if "/StructParents" in page:
+                page.StructParents = int(page.StructParents) + offset
+            for annotation in page.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+
+    def finish(self) -> bool:
+        """Install the joined tree; False (and no tree) when a part came untagged."""
+        if not self.ok:
+            for key in ("/StructTreeRoot", "/MarkInfo"):
+                if key in self.book.Root:
+                    del self.book.Root[key]
+            return False
+        root = self.book.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name("/StructTreeRoot"), K=pikepdf.Array([self.document]),
+            ParentTree=self.book.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(self.nums))),
+            ParentTreeNextKey=self.next))
+        self.document.P = root
+        self.book.Root.StructTreeRoot = root
+        self.book.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+        return True
 
 
 def pdf_date(day: str) -> str:
@@ -242,8 +342,11 @@ def add_outline(book: pikepdf.Pdf, chapters, rendered, starts) -> None:
                 if part_item is not None:
                     outline.root.append(part_item)
                 part = chapter.part
-            chapter_item = pikepdf.OutlineItem(chapter.title, first)
-            (part_item.children if part_item is not None else outline.root).append(chapter_item)
+            if chapter.opens_part and part_item is not None and not part_item.children:
+                chapter_item = part_item  # the part's landing page: its sections hang under the part
+            else:
+                chapter_item = pikepdf.OutlineItem(chapter.title, first)
+                (part_item.children if part_item is not None else outline.root).append(chapter_item)
             for level, label, page, y in rendered[chapter.key].headings:
                 if level == 2:
                     section = pikepdf.OutlineItem(label)

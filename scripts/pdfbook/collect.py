@@ -11,6 +11,7 @@ images are loaded from the built site.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,8 +25,18 @@ from bookconf import LANGUAGES
 from bookmanifest import Manifest, ManifestPage
 
 BOOK_LINK = "book:"
-CODE_COLUMNS = 96  # fits 8 pt DejaVu Sans Mono in the A4 text width, padding included
+CODE_COLUMNS = 88  # fits 7.5 pt DejaVu Sans Mono in the 150 mm text block, padding included
 WIDE_TABLE_COLUMNS = 6
+# Listings longer than this are printed as their first EXCERPT_LINES lines and a link to the
+# whole file in the repository (or to the page on the site): decided once for the whole book.
+LONG_LISTING = 60
+EXCERPT_LINES = 40
+EXCERPT_NOTE = {
+    "zh": "（节选：全文共 {total} 行，此处为前 {shown} 行。完整文件：{link}）",
+    "en": "(Excerpt: the first {shown} of {total} lines. The whole file: {link})",
+}
+# Never given typographic quotes: code, and anything shown verbatim.
+VERBATIM = {"code", "pre", "kbd", "samp", "script", "style", "tt", "var"}
 # Not for paper: heading permalinks (¶), interactive parts, and blocks the pages mark as web-only.
 NOISE = ("a.headerlink", "form", "script", ".book-web-only")
 
@@ -46,7 +57,12 @@ class Chapter:
     @property
     def header(self) -> str:
         """The running header of the chapter's pages."""
-        return f"{self.part} · {self.title}" if self.part else self.title
+        return f"{self.part} · {self.title}" if self.part and not self.opens_part else self.title
+
+    @property
+    def opens_part(self) -> bool:
+        """The part's own landing page, titled like the part: it stands for the part in the contents."""
+        return self.part is not None and self.title == self.part
 
     def as_section(self) -> str:
         return f'<section class="chapter" data-header="{escape(self.header, quote=True)}">{self.html}</section>'
@@ -76,9 +92,9 @@ class ChapterJob:
     def size(self) -> int:
         return len(self.page.html)
 
-    def chapter(self) -> Chapter:
+    def chapter(self, for_print: bool = True) -> Chapter:
         title, html, text = prepare(self.page.html, self.page.url, self.key, self.page.src, self.site,
-                                    self.url_to_key, self.repo_url, self.site_url)
+                                    self.url_to_key, self.repo_url, self.site_url, for_print)
         return Chapter(self.key, self.page.src, self.page.part, title, html, text)
 
 
@@ -97,8 +113,9 @@ def collect(site: Path, manifest: Manifest) -> list[Chapter]:
 
 
 def prepare(article_html: str, url: str, key: str, src: str, site: Path, url_to_key: dict[str, str],
-            repo_url: str, site_url: str) -> tuple[str, str, str]:
-    """One page's article ready for print: (title, html, text)."""
+            repo_url: str, site_url: str, for_print: bool = True) -> tuple[str, str, str]:
+    """One page's article ready for print: (title, html, text). The EPUB takes the same, without
+    the code lines split for the page width (a reading system wraps them itself)."""
     soup = BeautifulSoup(f"<article>{article_html}</article>", "lxml")
     article = soup.article
     for selector in NOISE:
@@ -126,9 +143,92 @@ def prepare(article_html: str, url: str, key: str, src: str, site: Path, url_to_
         header = table.find("tr")
         if header is not None and len(header.find_all(["th", "td"])) > WIDE_TABLE_COLUMNS:
             table["class"] = table.get("class", []) + ["wide"]
+    lang = page_language(src)
     for pre in article.find_all("pre"):
-        mark_long_code_lines(soup, pre)
+        shorten_long_listing(soup, pre, lang, src, repo_url, site_url, url)
+        if for_print:
+            mark_long_code_lines(soup, pre)
+    if lang == "en":
+        smarten(article)
     return title, article.decode_contents(), article.get_text()
+
+
+def page_language(src: str) -> str:
+    for code, spec in LANGUAGES.items():
+        if spec["suffix"] and src[: -len(".md")].endswith(spec["suffix"]):
+            return code
+    return next(code for code, spec in LANGUAGES.items() if not spec["suffix"])
+
+
+def shorten_long_listing(soup: BeautifulSoup, pre, lang: str, src: str, repo_url: str, site_url: str,
+                         url: str) -> None:
+    """Cut a listing of more than LONG_LISTING lines to its first EXCERPT_LINES, and say where the rest is."""
+    text = pre.get_text()
+    total = text.rstrip("\n").count("\n") + 1
+    if total <= LONG_LISTING:
+        return
+    block = pre.find_parent(class_="highlight") or pre
+    name = block.find(class_="filename")
+    path = name.get_text(strip=True) if name is not None else ""
+    if path and " " not in path:
+        # The file name above a script of the book is relative to the page's folder.
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(src), path))
+        href = f"{repo_url.rstrip('/')}/blob/main/docs/{path}"
+    else:
+        href = site_url.rstrip("/") + "/" + url
+    seen = 0
+    for node in list(pre.find_all(string=True)):
+        if seen >= EXCERPT_LINES:
+            node.extract()
+            continue
+        value = str(node)
+        lines = value.split("\n")
+        if seen + len(lines) - 1 >= EXCERPT_LINES:
+            keep = EXCERPT_LINES - seen
+            node.replace_with(NavigableString("\n".join(lines[:keep]) + "\n…"))
+            seen = EXCERPT_LINES
+        else:
+            seen += len(lines) - 1
+    note = soup.new_tag("p", attrs={"class": "listing-excerpt"})
+    before, _, after = EXCERPT_NOTE[lang].partition("{link}")
+    note.append(before.format(total=total, shown=EXCERPT_LINES))
+    link = soup.new_tag("a", href=href)
+    link.string = path or href
+    note.append(link)
+    note.append(after)
+    block.insert_after(note)
+
+
+def smarten(article) -> None:
+    """Typographic quotes, apostrophes and dashes in English prose (not in code)."""
+    previous = " "
+    for node in list(article.find_all(string=True)):
+        if any(parent.name in VERBATIM for parent in node.parents):
+            continue
+        value = str(node)
+        if not value:
+            continue
+        new = smart_text(value, previous)
+        previous = value[-1]
+        if new != value:
+            node.replace_with(NavigableString(new))
+
+
+def smart_text(text: str, before: str = " ") -> str:
+    # Only dashes between words or numbers: '--workers' in prose is a command-line flag.
+    text = re.sub(r"(?<=[\s\w])---(?=[\s\w])", "\u2014", text)
+    text = re.sub(r"(?<=[\s\d])--(?=[\s\d])", "\u2013", text)
+    text = re.sub(r"(?<=\s)-(?=\s)", "\u2013", text)
+    out = []
+    for index, char in enumerate(text):
+        prev = text[index - 1] if index else before
+        if char == '"':
+            out.append("\u201c" if prev.isspace() or prev in "([{\u2014\u2013/" else "\u201d")
+        elif char == "'":
+            out.append("\u2018" if (prev.isspace() or prev in "([{\u2014\u2013") else "\u2019")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def rewrite_link(href: str, base: str, key: str, site: Path, url_to_key: dict[str, str],

@@ -12,6 +12,9 @@ from .collect import BookError
 
 # family -> Debian package that provides it. Order matters only for messages.
 FONTS = {
+    "Noto Serif": "fonts-noto-core",
+    "Noto Sans": "fonts-noto-core",
+    "Noto Serif CJK SC": "fonts-noto-cjk",
     "Noto Sans CJK SC": "fonts-noto-cjk",
     "Noto Sans Mono CJK SC": "fonts-noto-cjk",
     "DejaVu Sans": "fonts-dejavu-core",
@@ -72,7 +75,8 @@ def missing_glyphs(text: str, covered: set[int]) -> list[str]:
 # chapter would carry tables sized for all of them. A fixed subset (the
 # characters of GB 2312 plus Latin, punctuation and symbols) shrinks the ids
 # to a few thousand once, the same for every build, so chapters stay cached.
-SUBSET_FACES = (("Noto Sans CJK SC", 400), ("Noto Sans CJK SC", 700), ("Noto Sans Mono CJK SC", 400))
+SUBSET_FACES = (("Noto Serif CJK SC", 400), ("Noto Serif CJK SC", 700), ("Noto Sans CJK SC", 400),
+                ("Noto Sans CJK SC", 700), ("Noto Sans Mono CJK SC", 400))
 SUBSET_VERSION = "gb2312-v1"
 
 

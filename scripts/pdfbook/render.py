@@ -21,11 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import weasyprint
+import weasyprint.pdf
 import weasyprint.pdf.fonts
 from weasyprint.text.fonts import FontConfiguration
 
+from .sharefonts import content_tag
+
 CSS_FILE = Path(__file__).with_name("book.css")
 PX_TO_PT = 0.75  # WeasyPrint lays out in CSS px
+RENDER_VERSION = "fonts-tagged-by-file-1+pdf-tags"  # changes whenever the PDF a chapter render writes changes
 
 
 class _OpenArrayFFI:
@@ -52,6 +56,33 @@ class _OpenArrayFFI:
 
 if not isinstance(weasyprint.pdf.fonts.ffi, _OpenArrayFFI):
     weasyprint.pdf.fonts.ffi = _OpenArrayFFI(weasyprint.pdf.fonts.ffi)
+
+
+def _tag_fonts_by_file(build):
+    """Name each embedded font after the font file it comes from (see sharefonts.py).
+
+    WeasyPrint's own tag hashes the CSS font description, so one file shows up
+    under several names and two chapters cannot tell that their subsets share
+    glyph ids. The tag is taken before WeasyPrint subsets the file.
+    """
+    def build_fonts_dictionary(pdf, fonts, *args, **kwargs):
+        tags: dict[int, str] = {}
+        for font in fonts.values():
+            if font.bitmap:
+                continue
+            key = id(font.file_content)
+            if key not in tags:
+                tags[key] = content_tag(font.file_content, font.index)
+            rest = font.name.split(b"+", 1)[-1]
+            font.name = b"/" + tags[key].encode() + b"+" + rest.lstrip(b"/")
+        return build(pdf, fonts, *args, **kwargs)
+
+    build_fonts_dictionary.tags_fonts_by_file = True
+    return build_fonts_dictionary
+
+
+if not getattr(weasyprint.pdf.build_fonts_dictionary, "tags_fonts_by_file", False):
+    weasyprint.pdf.build_fonts_dictionary = _tag_fonts_by_file(weasyprint.pdf.build_fonts_dictionary)
 
 
 @dataclass
@@ -100,6 +131,7 @@ def styles(extra: tuple[str, ...]) -> tuple[FontConfiguration, list]:
 def cache_key(html: str) -> str:
     digest = hashlib.sha256()
     digest.update(weasyprint.__version__.encode())
+    digest.update(RENDER_VERSION.encode())
     digest.update(CSS_FILE.read_bytes())
     digest.update(html.encode("utf-8"))
     return digest.hexdigest()[:32]
@@ -151,7 +183,7 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
             anchors.setdefault(name, (index, x * PX_TO_PT, y * PX_TO_PT))
         for level, label, (x, y), _state in page.bookmarks:
             headings.append((level, label, index, y * PX_TO_PT))
-    write_atomically(pdf, document.write_pdf(pdf_identifier=digest.encode()))
+    write_atomically(pdf, document.write_pdf(pdf_identifier=digest.encode(), pdf_tags=True))
     write_atomically(meta, json.dumps({"pages": len(document.pages), "anchors": anchors, "headings": headings,
                                        "warnings": handler.messages}, ensure_ascii=False).encode())
     return Rendered(key, pdf, len(document.pages), anchors, headings, handler.messages, cached=False)
@@ -166,7 +198,7 @@ def render_whole(html: str, stylesheets: tuple[str, ...], cache_dir: Path, name:
         return pdf.read_bytes()
     fonts, css = styles(stylesheets)
     data = weasyprint.HTML(string=html).render(stylesheets=css, font_config=fonts).write_pdf(
-        pdf_identifier=digest.encode())
+        pdf_identifier=digest.encode(), pdf_tags=True)
     write_atomically(pdf, data)
     return data
 
