@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .DEFAULT_GOAL := help
 # One target at a time, also under `make -j`: the PDF step reads the site the site step writes.
 .NOTPARALLEL:
-.PHONY: help book site pdf serve check test bench clean setup-book setup-test
+.PHONY: help book site pdf epub serve check test bench clean setup-book setup-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,8 +24,8 @@ setup-book:
 setup-test:
 	@$(PYTHON) scripts/bootstrap.py test
 
-book: setup-book ## Build the site into site/ and both PDFs into site/pdf/ (one build at a time per checkout)
-	@$(PY) scripts/buildlock.py site $(MAKE) --no-print-directory site pdf
+book: setup-book ## Build the site into site/, both PDFs and both EPUBs into site/pdf/ (one build at a time per checkout)
+	@$(PY) scripts/buildlock.py site $(MAKE) --no-print-directory site pdf epub
 
 site: setup-book ## Build the site alone into site/ (a failed build keeps the old site/)
 	$(PY) scripts/build_site.py
@@ -33,16 +33,25 @@ site: setup-book ## Build the site alone into site/ (a failed build keeps the ol
 pdf: setup-book ## Build both PDFs into site/pdf/ (a failed build keeps the old PDFs)
 	$(PY) scripts/build_pdf.py
 
+epub: setup-book ## Build both EPUBs into site/pdf/ from the built site (a failed build keeps the old EPUBs)
+	$(PY) scripts/build_epub.py
+
 serve: setup-book ## Live preview at http://127.0.0.1:8000/ml-engineering/
 	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
 
-check: setup-test ## Run the source checks: parity, data tables, style
+check: setup-test ## Run the source checks: parity, data tables, style, terminology, units (warnings)
 	$(PY) scripts/check_parity.py
 	$(PY) scripts/check_tables.py
 	$(PY) scripts/check_style.py
+	$(PY) scripts/check_terms.py
+	$(PY) scripts/check_units.py
 
+# Two pytest-xdist workers by default (CI's and most laptops' core count); each test file stays on
+# one worker and the browser tests share one (tests/conftest.py). `make test PYTEST_WORKERS=0` runs
+# them in one process; PYTEST_ARGS='-m unit' picks a tier (unit, tools, site, pdf, browser).
+PYTEST_WORKERS ?= 2
 test: setup-test check book ## Run every check and test (what CI runs)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: setup-test book ## Print build, reload, page-weight and PDF figures (no pass/fail)
 	$(PY) scripts/bench_site.py

@@ -9,8 +9,9 @@ Runs with the system's Python 3.11+, before the virtual environment exists.
 
 Debian packages are installed with apt-get when this is Debian and we are root;
 otherwise it stops with one line that names what to install. Python packages
-come from requirements/<target>.txt, where every version is pinned; they are
-reinstalled only when that file changes. For `test`, `npm ci` installs the Node
+come from requirements/<target>.txt, where every version is pinned with the
+sha256 of its files (installed with --require-hashes); they are reinstalled only
+when that file (or book.txt, which test.txt includes) changes. For `test`, `npm ci` installs the Node
 packages pinned in package-lock.json into node_modules/, again only when that
 file changes.
 """
@@ -31,7 +32,8 @@ REQUIREMENTS = ROOT / "requirements"
 # Debian package -> why the book needs it.
 DEBIAN_PACKAGES = {
     "book": {
-        "fonts-noto-cjk": "Chinese text in the PDF (Noto Sans CJK SC)",
+        "fonts-noto-cjk": "Chinese text in the PDF (Noto Serif CJK SC body, Noto Sans CJK SC headings)",
+        "fonts-noto-core": "English text in the PDF (Noto Serif body, Noto Sans headings)",
         "fonts-noto-color-emoji": "emoji in the PDF",
         "fonts-dejavu-core": "monospace Latin text in the PDF",
         "libpango-1.0-0": "text layout for WeasyPrint",
@@ -41,11 +43,16 @@ DEBIAN_PACKAGES = {
     },
     "test": {
         "poppler-utils": "pdftotext, pdffonts and pdftoppm for the PDF tests",
+        "epubcheck": "validates the EPUBs in the tests (java -jar /usr/share/java/epubcheck.jar)",
         "fio": "the storage chapter's fio job test",
         "chromium": "the browser tests",
+        "procps": "vmstat, top and free, run as shown on the compute pages",
+        "time": "GNU time (/usr/bin/time -v), run as shown on the host-memory page",
     },
 }
 TARGET_INCLUDES = {"book": ["book"], "test": ["book", "test"]}
+# The oldest Python every pinned package accepts (pymdown-extensions 13.1.2: Requires-Python >=3.11.5).
+MIN_PYTHON = (3, 11, 5)
 # Debian's npm (it brings Debian's nodejs), wanted by `test` only where no npm is
 # installed: NodeSource's nodejs ships its own npm and conflicts with Debian's.
 NPM_DEBIAN_PACKAGE = "npm"
@@ -99,8 +106,6 @@ def ensure_debian_packages(target: str) -> None:
 
 def ensure_venv() -> Path:
     python = VENV / "bin" / "python"
-    if sys.version_info < (3, 11):
-        fail(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}; install python3.11")
     if not python.exists():
         print(f"bootstrap: creating {VENV}", flush=True)
         result = subprocess.run([sys.executable, "-m", "venv", str(VENV)])
@@ -111,17 +116,22 @@ def ensure_venv() -> Path:
 
 def ensure_python_packages(python: Path, target: str) -> None:
     lock = REQUIREMENTS / f"{target}.txt"
-    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    # test.txt includes book.txt: a change to either means installing again.
+    digest = hashlib.sha256(b"".join((REQUIREMENTS / f"{part}.txt").read_bytes()
+                                     for part in TARGET_INCLUDES[target])).hexdigest()
     stamp = VENV / f".installed-{target}"
     if stamp.exists() and stamp.read_text().strip() == digest:
         return
     print(f"bootstrap: installing the pinned Python packages of {lock.relative_to(ROOT)}", flush=True)
+    # --require-hashes: every file must match a sha256 in the lock, and every dependency must be
+    # pinned there, so a fresh machine installs exactly what the lock names or stops.
     result = subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-r", str(lock)]
+         "--require-hashes", "-r", str(lock)]
     )
     if result.returncode != 0:
-        fail(f"pip could not install {lock.relative_to(ROOT)}")
+        fail(f"pip could not install {lock.relative_to(ROOT)} (a hash mismatch or a package "
+             "missing from the index is named above)")
     stamp.write_text(digest + "\n")
 
 
@@ -147,6 +157,10 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     target = argv[0]
+    if sys.version_info < MIN_PYTHON:
+        fail(f"Python {'.'.join(map(str, MIN_PYTHON))} or newer is needed (pymdown-extensions 13.1 "
+             f"requires it), this is {sys.version.split()[0]}; run with PYTHON=/path/to/python3.11 "
+             "from python.org or the python:3.11-bookworm image (Debian 12's own python3 is 3.11.2)")
     ensure_debian_packages(target)
     python = ensure_venv()
     ensure_python_packages(python, target)

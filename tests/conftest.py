@@ -1,4 +1,17 @@
-"""Shared test fixtures: where the book's built site lives (fixture sites: sitebuild.py)."""
+"""Shared test fixtures: where the book's built site lives (fixture sites: sitebuild.py).
+
+Every test gets one tier marker from where it lives, so `pytest -m unit` (seconds) or
+`pytest -m "not browser and not pdf"` select tiers without any test file naming its tier:
+
+    browser  tests/browser/                 drives Chromium over the built site
+    pdf      tests/test_pdf.py              reads the built PDFs, builds small fixture PDFs
+    tools    tests/tools/, tests/chapters/  runs the book's scripts and the commands on its pages
+    site     any other test that uses the `site` fixture (needs make book)
+    unit     everything else: checkers, hooks and tables on fixtures (no build needed)
+
+Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) each file stays on one worker, and
+all browser tests share one worker (one Chromium; the host test must run after the others).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +24,42 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bookconf import SITE  # noqa: E402
+
+
+TIERS = ("unit", "site", "browser", "pdf", "tools")
+# pytest-timeout's limit covers a test's fixtures too. These tiers have module- and session-scoped
+# fixtures that do a whole tier's work at once (axe over every page, fixture PDF books); on a loaded
+# 2-core machine axe alone took 302 s. Everything else keeps the default of pyproject.toml (300 s).
+TIER_TIMEOUTS = {"browser": 900, "pdf": 900}
+
+
+def tier_of(item: pytest.Item) -> str:
+    path = Path(str(item.path))
+    if not path.is_relative_to(ROOT / "tests"):
+        return "tools"  # e.g. the example tests under docs/ when named on the command line
+    parts = path.relative_to(ROOT / "tests").parts
+    if parts[0] == "browser":
+        return "browser"
+    if parts[0] == "test_pdf.py":
+        return "pdf"
+    if parts[0] in ("tools", "chapters"):
+        return "tools"
+    if "site" in getattr(item, "fixturenames", ()):
+        return "site"
+    return "unit"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(item)
+        item.add_marker(getattr(pytest.mark, tier))
+        if tier in TIER_TIMEOUTS and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TIER_TIMEOUTS[tier]))
+        if tier != "site" and "site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.site)  # `-m "not site"` leaves out every test that needs make book
+        group = "browser" if tier == "browser" else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
