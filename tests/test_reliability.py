@@ -64,8 +64,9 @@ def test_ctrl_c_during_the_site_build_keeps_the_old_site(built):
     build.send_signal(signal.SIGINT)
     _, stderr = build.communicate(timeout=60)
     assert build.returncode == 130, stderr
-    assert "Traceback" not in stderr and stderr.strip().count("\n") == 0, stderr
-    assert "interrupted" in stderr
+    # MkDocs' own progress lines may come first; the interruption itself is one line, no traceback.
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert "interrupted" in stderr.strip().splitlines()[-1], stderr
     assert tree_digest(out) == before
     assert not list(out.parent.glob(".site-*")), "a temporary site folder was left behind"
 

@@ -40,7 +40,16 @@ def font_file(pattern: str, family: str | None = None) -> tuple[Path, int]:
 
 
 def check_fonts() -> dict[str, tuple[Path, int]]:
-    return {family: font_file(family) for family in FONTS}
+    """Every font the book uses, or one BookError that names each missing font and its package."""
+    found, missing = {}, []
+    for family in FONTS:
+        try:
+            found[family] = font_file(family)
+        except BookError as error:
+            missing.append(str(error))
+    if missing:
+        raise BookError("; ".join(missing))
+    return found
 
 
 def _cmap(path: Path, index: int) -> set[int]:
