@@ -37,8 +37,14 @@ class Reader:
     def watch(self, page) -> None:
         page.on("console", lambda msg: self.on_console(msg))
         page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
-        page.on("requestfailed", lambda req: self.failed.append(f"{req.url}: {req.failure}"))
+        page.on("requestfailed", self.on_failed)
         page.on("response", lambda res: res.status >= 400 and self.failed.append(f"{res.url}: HTTP {res.status}"))
+
+    def on_failed(self, request) -> None:
+        # A request still in flight when the test navigates away is cancelled by the browser
+        # (net::ERR_ABORTED); a file that is really missing shows up as an HTTP 404 response instead.
+        if request.failure != "net::ERR_ABORTED":
+            self.failed.append(f"{request.url}: {request.failure}")
 
     def on_console(self, message) -> None:
         if message.type == "error":
