@@ -385,3 +385,32 @@ def test_script_blocks_show_the_file_name(open_page, lang):
     page, _ = open_at(open_page, LANGS[lang] + "compute/accelerator/benchmarks/", LAPTOP)
     names = page.eval_on_selector_all(".highlight .filename", "es => es.map(e => e.textContent.trim())")
     assert "mamf-finder.py" in names, names
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_toc_marks_the_section_being_read(open_page, lang):
+    """A heading a fifth of the way down the window starts the section being read: the
+    right-hand contents mark it in the link colour (Material alone still marks the one before)."""
+    page, reader = open_at(open_page, LANGS[lang] + "training/model-parallelism/", LAPTOP)
+    # a section whose next heading is more than half a window further down, past the start
+    target = page.evaluate("""() => {
+      const hs = [...document.querySelectorAll("article h2[id], article h3[id]")];
+      const top = h => h.getBoundingClientRect().top + window.scrollY;
+      for (let i = 2; i < hs.length - 1; i++)
+        if (top(hs[i + 1]) - top(hs[i]) > window.innerHeight / 2) return hs[i].id;
+      return null; }""")
+    assert target, "no long section to scroll to"
+    page.evaluate("""id => {
+      const h = document.getElementById(id);
+      window.scrollTo(0, window.scrollY + h.getBoundingClientRect().top - window.innerHeight / 5); }""", target)
+    page.wait_for_timeout(300)
+    marked = page.evaluate("""() => {
+      const probe = document.createElement("span");
+      probe.style.color = "var(--md-typeset-a-color)";
+      document.body.append(probe);
+      const link = getComputedStyle(probe).color;
+      probe.remove();
+      return [...document.querySelectorAll(".md-sidebar--secondary a.md-nav__link")]
+        .filter(a => getComputedStyle(a).color === link).map(a => a.hash.slice(1)); }""")
+    assert marked == [target], f"the contents mark {marked}; the reader is at {target!r}"
+    reader.assert_clean()
