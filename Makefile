@@ -36,8 +36,8 @@ pdf: setup-book ## Build both PDFs into site/pdf/ (a failed build keeps the old 
 epub: setup-book ## Build both EPUBs into site/pdf/ from the built site (a failed build keeps the old EPUBs)
 	$(PY) scripts/build_epub.py
 
-serve: setup-book ## Live preview at http://127.0.0.1:8000/ml-engineering/
-	$(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
+serve: setup-book ## Live preview at http://127.0.0.1:8000/ml-engineering/ (a page edit reloads in about a second)
+	$(PY) scripts/serve.py
 
 check: setup-test ## Run the source checks: parity, data tables, style, terminology, units (warnings)
 	$(PY) scripts/check_parity.py

@@ -112,7 +112,7 @@ def padded_book(site: Path, work: Path, pages_wanted: int, pages_now: dict[str, 
                 if estimate >= pages_wanted:
                     break
                 padding.append({**page, "src": f"padding-{copy}/{page['src']}",
-                                "url": f"{LANGUAGES[lang]['prefix']}padding-{copy}/{page['url']}",
+                                "url": f"{LANGUAGES[lang].prefix}padding-{copy}/{page['url']}",
                                 "html": root_relative(page["html"], page["url"])})
                 estimate += len(page["html"]) * pages_per_char
             copy += 1
@@ -128,7 +128,7 @@ def edit_one_chapter(site: Path, lang: str) -> None:
     manifest = json.loads(path.read_text(encoding="utf-8"))
     for part in manifest["parts"]:
         for page in part["pages"]:
-            if page["url"] == LANGUAGES[lang]["prefix"] + "storage/":
+            if page["url"] == LANGUAGES[lang].prefix + "storage/":
                 page["html"] += "<p>Benchmark edit: one changed paragraph.</p>"
     path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
 
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             edit_one_chapter(book_site, lang)
             again_s, again_mb, _ = measure(build)
             script = PLAIN_RENDER.format(scripts=str(ROOT / "scripts"), site=str(book_site),
-                                         lang=lang, html_lang=LANGUAGES[lang]["html_lang"],
+                                         lang=lang, html_lang=LANGUAGES[lang].html_lang,
                                          out=str(work / f"plain-{lang}.pdf"))
             plain_s, plain_mb, plain_pages = measure([python, "-c", script])
             epub_s, _, _ = measure([python, str(ROOT / "scripts" / "build_epub.py"), "--lang", lang, "--site",

@@ -12,21 +12,22 @@ Usage: build_epub.py [--lang zh|en] [--workers N] [--site site] [--out site/pdf]
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import multiprocessing
-import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bookconf import LANGUAGES, SITE  # noqa: E402
-from bookmanifest import ManifestError, load_manifest  # noqa: E402
-from buildlock import BuildLocked, build_lock, signals_held  # noqa: E402
-from pdfbook.collect import BookError, ChapterJob, chapter_jobs  # noqa: E402
+from bookconf import LANGUAGES  # noqa: E402
+from pdfbook.collect import ChapterJob  # noqa: E402
 from pdfbook.epub import EpubInfo, write_epub  # noqa: E402
+from pdfbook.bookstep import (COVER_LABELS, LanguageBuilder, book_arguments, book_chapters, book_version,  # noqa: E402
+                              build_date, parse_book_arguments, publish_book_files)  # noqa: E402
+
 
 def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -37,82 +38,41 @@ def _prepare(job: ChapterJob):
 
 
 def build_language(lang: str, site: Path, pool, out: Path) -> dict:
-    # The cover's words, date and version: one definition, the PDF's.
-    from build_pdf import TEXT, book_version, build_date  # noqa: PLC0415 (loads WeasyPrint: only when building)
-
     started = time.perf_counter()
-    try:
-        manifest = load_manifest(site, lang)
-    except ManifestError as error:
-        raise BookError(str(error)) from None
-    jobs = chapter_jobs(site, manifest)
+    manifest, jobs = book_chapters(site, lang)
     chapters = pool.map(_prepare, jobs, chunksize=4) if pool is not None else [_prepare(job) for job in jobs]
-    text = TEXT[lang]
-    info = EpubInfo(lang=LANGUAGES[lang]["html_lang"], title=text["title"], subtitle=text["subtitle"],
+    language = LANGUAGES[lang]
+    info = EpubInfo(lang=language.html_lang, title=language.t("book.title"), subtitle=language.t("book.subtitle"),
                     authors=manifest.site_author, date=build_date(), version=book_version(),
-                    identifier_seed=f"{manifest.site_url}#epub-{lang}", toc_title=text["toc"],
-                    cover_labels={k: text[k] for k in ("language", "date", "version", "licence")},
-                    language_name=LANGUAGES[lang]["name"])
+                    identifier_seed=f"{manifest.site_url}#epub-{lang}", toc_title=language.t("book.toc"),
+                    cover_labels={k: language.t(f"book.{k}") for k in (*COVER_LABELS, "cover")},
+                    language_name=language.name, cover_wrap=language.cover_wrap)
     stats = write_epub(info, chapters, out)
     stats["seconds"] = time.perf_counter() - started
     return stats
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lang", choices=sorted(LANGUAGES), action="append",
-                        help="only this language (repeatable; default: all)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (default: %(default)s)")
-    parser.add_argument("--site", type=Path, default=SITE, help="the built site (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: SITE/pdf)")
-    args = parser.parse_args(argv)
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
-    out = args.out or args.site / "pdf"
-    written: list[tuple[Path, Path]] = []
-    try:
-        with build_lock(args.site):
-            return build_all(args, args.lang or list(LANGUAGES), out, written)
-    except BuildLocked as error:
-        print(f"build_epub: {error}", file=sys.stderr)
-        return 75
-    except KeyboardInterrupt:
-        for partial, _ in written:
-            partial.unlink(missing_ok=True)
-        print(f"build_epub: interrupted; the previous EPUBs in {out} were left untouched", file=sys.stderr)
-        return 130
+    args = parse_book_arguments(book_arguments(__doc__.splitlines()[0], "processes"), argv)
+    return publish_book_files("build_epub", "epub", args.site, args.out, args.lang, lambda: epub_builder(args))
 
 
-def build_all(args, languages: list[str], out: Path, written: list[tuple[Path, Path]]) -> int:
-    pool = None
+@contextlib.contextmanager
+def epub_builder(args) -> Iterator[LanguageBuilder]:
+    """Start the workers (with more than one) and yield the function that builds one language."""
+    pool = multiprocessing.get_context("fork").Pool(args.workers, _ignore_sigint) if args.workers > 1 else None
+
+    def build_one(lang: str, partial: Path) -> None:
+        stats = build_language(lang, args.site.resolve(), pool, partial)
+        print(f"build_epub: {lang}: {stats['chapters']} chapters, {stats['images']} images, {stats['seconds']:.1f} s")
+
     try:
-        if not (args.site / "index.html").is_file():
-            raise BookError(f"{args.site} holds no built site: run `make site` first")
-        if args.workers > 1:
-            pool = multiprocessing.get_context("fork").Pool(args.workers, _ignore_sigint)
-        for lang in languages:
-            final = out / f"ml-engineering-{lang}.epub"
-            partial = out / f".ml-engineering-{lang}.epub.part"
-            written.append((partial, final))
-            stats = build_language(lang, args.site.resolve(), pool, partial)
-            print(f"build_epub: {lang}: {stats['chapters']} chapters, {stats['images']} images, "
-                  f"{stats['seconds']:.1f} s")
-    except BookError as error:
-        for partial, _ in written:
-            partial.unlink(missing_ok=True)
-        print(f"build_epub: error: {error}", file=sys.stderr)
-        print(f"build_epub: the previous EPUBs in {out} were left untouched", file=sys.stderr)
-        return 1
+        yield build_one
     finally:
         if pool is not None:
             pool.terminate()
             pool.join()
-    with signals_held():  # every language's EPUB, or none
-        for partial, final in written:
-            os.replace(partial, final)
-    for _, final in written:
-        print(f"build_epub: wrote {final} ({final.stat().st_size / 1e6:.1f} MB)")
-    return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

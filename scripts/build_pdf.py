@@ -18,56 +18,31 @@ Usage: build_pdf.py [--lang zh|en] [--workers N] [--site site] [--out site/pdf] 
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
+import contextlib
 import functools
 import gc
 import multiprocessing
-import os
 import signal
-import subprocess
 import sys
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bookconf import LANGUAGES, ROOT, SITE  # noqa: E402
-from bookmanifest import ManifestError, load_manifest  # noqa: E402
-from buildlock import BuildLocked, build_lock, signals_held  # noqa: E402
+from bookconf import LANGUAGES, ROOT  # noqa: E402
 from pdfbook.assemble import BookInfo, assemble  # noqa: E402
-from pdfbook.collect import BookError, ChapterJob, chapter_jobs  # noqa: E402
+from pdfbook.collect import BookError, ChapterJob  # noqa: E402
+from pdfbook.bookstep import (COVER_LABELS, LanguageBuilder, book_arguments, book_chapters, book_version,  # noqa: E402
+                              build_date, parse_book_arguments, publish_book_files)  # noqa: E402
 from pdfbook.fonts import FONTS, check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
 from pdfbook.sharefonts import candidate_files, tags_of_files  # noqa: E402
 from pdfbook.render import cyclic_gc_paused, document_html, render_chapter, render_whole  # noqa: E402
 
 CACHE = ROOT / ".cache" / "pdf"
 FONT_CACHE = ROOT / ".cache" / "fonts"  # book-wide font subsets: made once, shared by every build
-
-TEXT = {
-    "zh": {"title": "机器学习工程开放手册", "subtitle": "训练与部署大模型的工程手册",
-           "toc": "目录", "language": "语言", "date": "构建日期", "version": "版本", "licence": "许可证"},
-    "en": {"title": "Machine Learning Engineering Open Book",
-           "subtitle": "An engineering handbook for training and serving large models",
-           "toc": "Contents", "language": "Language", "date": "Built on", "version": "Version",
-           "licence": "Licence"},
-}
-
-
-def build_date() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%d")
-
-
-def book_version() -> str:
-    result = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"],
-                            capture_output=True, text=True, check=False)
-    commit = result.stdout.strip() or "unknown"
-    return f"commit {commit}"
-
 
 # Set in each worker process by the pool initializer (inherited, not pickled).
 _WORKER: dict = {}
@@ -106,16 +81,12 @@ def _chapter_task(job: ChapterJob, html_lang: str, cache_dir: str):
 def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out: Path,
                    font_files: dict | None = None) -> dict:
     started = time.perf_counter()
-    try:
-        manifest = load_manifest(site, lang)
-    except ManifestError as error:
-        raise BookError(str(error)) from None
-    jobs = chapter_jobs(site, manifest)
+    manifest, jobs = book_chapters(site, lang)
     order = {job.key: index for index, job in enumerate(jobs)}
     # Longest pages first keeps both workers busy to the end; preparing and
     # rendering run in one task, so no worker waits for all pages to be prepared.
     jobs_by_size = sorted(jobs, key=lambda job: -job.size)
-    task = functools.partial(_chapter_task, html_lang=LANGUAGES[lang]["html_lang"], cache_dir=str(cache / lang))
+    task = functools.partial(_chapter_task, html_lang=LANGUAGES[lang].html_lang, cache_dir=str(cache / lang))
     chapters, results, text_problems = [], {}, []
     finished = pool.imap_unordered(task, jobs_by_size)
     for _ in jobs:
@@ -132,11 +103,11 @@ def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out:
     image_failures = [w for w in warnings if "image" in w.lower() or "font" in w.lower() or "glyph" in w.lower()]
     if image_failures:
         raise BookError("WeasyPrint could not draw everything:\n" + "\n".join(image_failures))
-    text = TEXT[lang]
-    info = BookInfo(lang=LANGUAGES[lang]["html_lang"], title=text["title"], subtitle=text["subtitle"],
-                    language_name=LANGUAGES[lang]["name"], date=build_date(), version=book_version(),
-                    authors=manifest.site_author, toc_title=text["toc"],
-                    labels={k: text[k] for k in ("language", "date", "version", "licence")})
+    language = LANGUAGES[lang]
+    info = BookInfo(lang=language.html_lang, title=language.t("book.title"), subtitle=language.t("book.subtitle"),
+                    language_name=language.name, date=build_date(), version=book_version(),
+                    authors=manifest.site_author, toc_title=language.t("book.toc"),
+                    labels={k: language.t(f"book.{k}") for k in COVER_LABELS})
 
     def render_small(html: str, sheets: tuple[str, ...], name: str) -> bytes:
         # In a worker: once Pango runs in this process, workers forked from it can hang.
@@ -152,75 +123,40 @@ def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lang", choices=sorted(LANGUAGES), action="append",
-                        help="only this language (repeatable; default: all)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="render processes (default: %(default)s)")
-    parser.add_argument("--site", type=Path, default=SITE, help="the built site (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=None, help="output folder (default: SITE/pdf)")
+    parser = book_arguments(__doc__.splitlines()[0], "render processes")
     parser.add_argument("--cache", type=Path, default=CACHE, help="chapter cache (default: %(default)s)")
-    args = parser.parse_args(argv)
-    if args.workers < 1:
-        parser.error("--workers must be at least 1")
-    out = args.out or args.site / "pdf"
-    languages = args.lang or list(LANGUAGES)
-    written: list[tuple[Path, Path]] = []
-    try:
-        with build_lock(args.site):
-            return build_all(args, languages, out, written)
-    except BuildLocked as error:
-        print(f"build_pdf: {error}", file=sys.stderr)
-        return 75
-    except KeyboardInterrupt:
-        for partial, _ in written:
-            partial.unlink(missing_ok=True)
-        print(f"build_pdf: interrupted; the previous PDFs in {out} were left untouched", file=sys.stderr)
-        return 130
+    args = parse_book_arguments(parser, argv)
+    return publish_book_files("build_pdf", "pdf", args.site, args.out, args.lang, lambda: pdf_builder(args))
 
 
-def build_all(args, languages: list[str], out: Path, written: list[tuple[Path, Path]]) -> int:
-    pool = None
+@contextlib.contextmanager
+def pdf_builder(args) -> Iterator[LanguageBuilder]:
+    """Check the fonts, start the render workers, and yield the function that builds one language."""
+    fonts = check_fonts()
+    covered = covered_codepoints(fonts)
+    font_css = subset_font_faces(FONT_CACHE)
+    # The font files the chapters may use, by the tag render.py gives their embedded subsets.
+    own = [Path(unquote(urlsplit(url).path)) for url in re.findall(r'url\("([^"]+)"\)', font_css)]
+    font_files = tags_of_files(candidate_files(set(FONTS) | {"DejaVu Serif"}, own), FONT_CACHE / "file-tags.json")
+    gc.freeze()  # what the workers inherit is never garbage: keep the collector off it (see gc docs)
+    pool = multiprocessing.get_context("fork").Pool(args.workers, _init_worker, (covered, font_css),
+                                                    maxtasksperchild=16)
+
+    def build_one(lang: str, partial: Path) -> None:
+        stats = build_language(lang, args.site.resolve(), font_css, pool, args.cache, partial, font_files)
+        for warning in stats["warnings"]:
+            print(f"build_pdf: warning: {warning}", file=sys.stderr)
+        print(f"build_pdf: {lang}: {stats['pages']} pages, {stats['chapters']} chapters "
+              f"({stats['rendered']} rendered, the rest from the cache), {stats['internal_links']} "
+              f"internal links, {stats['seconds']:.1f} s ({stats['render_seconds']:.1f} s collecting and rendering, "
+              f"{stats['assemble_seconds']:.1f} s joining; {stats['chapter_fonts_merged']} chapter fonts "
+              f"merged into {stats['shared_fonts']})")
+
     try:
-        if not (args.site / "index.html").is_file():
-            raise BookError(f"{args.site} holds no built site: run `make site` first")
-        fonts = check_fonts()
-        covered = covered_codepoints(fonts)
-        font_css = subset_font_faces(FONT_CACHE)
-        # The font files the chapters may use, by the tag render.py gives their embedded subsets.
-        own = [Path(unquote(urlsplit(url).path)) for url in re.findall(r'url\("([^"]+)"\)', font_css)]
-        font_files = tags_of_files(candidate_files(set(FONTS) | {"DejaVu Serif"}, own),
-                                   FONT_CACHE / "file-tags.json")
-        gc.freeze()  # what the workers inherit is never garbage: keep the collector off it (see gc docs)
-        pool = multiprocessing.get_context("fork").Pool(args.workers, _init_worker, (covered, font_css),
-                                                        maxtasksperchild=16)
-        for lang in languages:
-            final = out / f"ml-engineering-{lang}.pdf"
-            partial = out / f".ml-engineering-{lang}.pdf.part"
-            written.append((partial, final))
-            stats = build_language(lang, args.site.resolve(), font_css, pool, args.cache, partial, font_files)
-            for warning in stats["warnings"]:
-                print(f"build_pdf: warning: {warning}", file=sys.stderr)
-            print(f"build_pdf: {lang}: {stats['pages']} pages, {stats['chapters']} chapters "
-                  f"({stats['rendered']} rendered, the rest from the cache), {stats['internal_links']} "
-                  f"internal links, {stats['seconds']:.1f} s ({stats['render_seconds']:.1f} s collecting and rendering, "
-                  f"{stats['assemble_seconds']:.1f} s joining; {stats['chapter_fonts_merged']} chapter fonts "
-                  f"merged into {stats['shared_fonts']})")
-    except BookError as error:
-        for partial, _ in written:
-            partial.unlink(missing_ok=True)
-        print(f"build_pdf: error: {error}", file=sys.stderr)
-        print(f"build_pdf: the previous PDFs in {out} were left untouched", file=sys.stderr)
-        return 1
+        yield build_one
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-    with signals_held():  # every language's PDF, or none
-        for partial, final in written:
-            os.replace(partial, final)
-    for _, final in written:
-        print(f"build_pdf: wrote {final} ({final.stat().st_size / 1e6:.1f} MB)")
-    return 0
+        pool.terminate()
+        pool.join()
 
 
 if __name__ == "__main__":

@@ -26,9 +26,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from bookconf import DOCS, ROOT
+from buildcache import parse_yaml
+from languages import Strings, language
 
 ACCELERATORS_YAML = ROOT / "data" / "accelerators.yaml"
 GIB = 2**30
@@ -63,7 +63,7 @@ def key_of(model: str) -> str:
 
 @lru_cache(maxsize=None)
 def _accelerators(path: Path, mtime: float) -> tuple:
-    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["accelerators"]
+    rows = parse_yaml(path.read_text(encoding="utf-8"))["accelerators"]
     out = []
     for row in rows:
         out.append({
@@ -194,34 +194,21 @@ EXAMPLES = {
     ],
 }
 
-WORDS = {
-    "zh": {
-        "lead": "计算示例（由本书脚本在构建时算出；网页上可改成你自己的数）",
-        "note": "显存按 GiB（2^30 字节）；加速器显存按厂商标称值读作 GiB（HBM 容量，软件可见的略少）；“放得下”已含 15 % 余量。数据来源：本书 data/accelerators.yaml 与各脚本。",
-        "yes": "放得下", "no": "放不下",
-        "train-memory": ["参数量", "精度与优化器", "ZeRO", "TP×PP×DP", "序列×micro-batch", "重计算",
-                         "权重 GiB", "梯度 GiB", "优化器 GiB", "激活值 GiB", "合计 GiB", "加速器"],
-        "train-cost": ["参数量", "token 数", "GPU", "加速器", "MFU", "美元/GPU 小时", "GPU 小时", "天数", "成本（美元）"],
-        "kv-cache": ["加速器", "GPU", "参数量", "字节/权重", "层×KV 头×head_dim", "KV 缓存类型", "上下文",
-                     "KiB/token", "GiB/请求", "最大并发", "batch 1 token/s", "满并发 token/s"],
-        "checkpoint": ["保存（秒）", "MTBF（小时）", "重启（分钟）", "Young 间隔", "Daly 间隔", "损失比例", "每天损失（小时）"],
-        "recompute": {"none": "无", "selective": "选择性", "full": "完全"},
-        "min": "分钟", "h": "小时",
-    },
-    "en": {
-        "lead": "Worked examples (computed by the book's scripts at build time; on the web page you can enter your own numbers)",
-        "note": "Memory in GiB (2^30 bytes); accelerator memory is the vendor's figure read as GiB (the HBM size; software sees slightly less); “fits” includes 15 % headroom. Data: the book's data/accelerators.yaml and scripts.",
-        "yes": "fits", "no": "does not fit",
-        "train-memory": ["Params", "Recipe", "ZeRO", "TP×PP×DP", "Seq × micro-batch", "Recompute",
-                         "Weights GiB", "Grads GiB", "Optimizer GiB", "Activations GiB", "Total GiB", "Accelerator"],
-        "train-cost": ["Params", "Tokens", "GPUs", "Accelerator", "MFU", "USD/GPU-hour", "GPU-hours", "Days", "Cost (USD)"],
-        "kv-cache": ["Accelerator", "GPUs", "Params", "Bytes/weight", "Layers×KV heads×head_dim", "KV dtype", "Context",
-                     "KiB/token", "GiB/request", "Max concurrent", "Batch 1 tokens/s", "Max batch tokens/s"],
-        "checkpoint": ["Save (s)", "MTBF (h)", "Restart (min)", "Young interval", "Daly interval", "Share lost", "Lost per day (h)"],
-        "recompute": {"none": "none", "selective": "selective", "full": "full"},
-        "min": "min", "h": "h",
-    },
+# The columns of each calculator's worked-example table; their headings are the strings
+# calc.<calculator>.<column> of data/languages.yaml.
+COLUMNS = {
+    "train-memory": ("params", "recipe", "zero", "layout", "seq_batch", "recompute",
+                     "weights", "grads", "optimizer", "activations", "total", "accelerator"),
+    "train-cost": ("params", "tokens", "gpus", "accelerator", "mfu", "price", "gpu_hours", "days", "cost"),
+    "kv-cache": ("accelerator", "gpus", "params", "weight_bytes", "shape", "kv_dtype", "context",
+                 "kib_token", "gib_request", "max_concurrent", "batch1", "batch_max"),
+    "checkpoint": ("save", "mtbf", "restart", "young", "daly", "share_lost", "lost_per_day"),
 }
+
+
+def words(lang: str) -> Strings:
+    """The calculators' strings in lang (calc.* in data/languages.yaml)."""
+    return language(lang).section("calc")
 
 
 def _count(value: float) -> str:
@@ -231,22 +218,22 @@ def _count(value: float) -> str:
     return f"{value:g}"
 
 
-def _dur(seconds: float, w: dict) -> str:
-    return f"{seconds / 60:.1f} {w['min']}" if seconds < 3600 else f"{seconds / 3600:.2f} {w['h']}"
+def _dur(seconds: float, w: Strings) -> str:
+    return f"{seconds / 60:.1f} {w['minutes']}" if seconds < 3600 else f"{seconds / 3600:.2f} {w['hours']}"
 
 
 def example_rows(name: str, lang: str) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the worked-example table of one calculator."""
-    w = WORDS[lang]
+    w = words(lang)
     rows = []
     for ex in EXAMPLES[name]:
         if name == "train-memory":
             r = train_memory(**ex)
             rows.append([_count(ex["params"]), ex["recipe"], str(ex["zero"]),
                          f"{ex['tp']}×{ex['pp']}×{ex['dp']}", f"{ex['seq']:,}×{ex['micro_batch']}",
-                         w["recompute"][ex["recompute"]],
+                         w[f"recompute.{ex['recompute']}"],
                          *(f"{r[k] / GIB:,.1f}" for k in ("weights", "gradients", "optimizer", "activations", "total")),
-                         f"{accelerator(ex['accel'])['model']}: {w['yes'] if r['fits'] else w['no']}"])
+                         f"{accelerator(ex['accel'])['model']}: {w['fits'] if r['fits'] else w['does_not_fit']}"])
         elif name == "train-cost":
             r = train_cost(**ex)
             rows.append([_count(ex["params"]), _count(ex["tokens"]), f"{ex['gpus']:,}",
@@ -266,12 +253,12 @@ def example_rows(name: str, lang: str) -> tuple[list[str], list[list[str]]]:
             rows.append([f"{ex['save_seconds']:g}", f"{ex['mtbf_hours']:g}", f"{ex['restart_minutes']:g}",
                          _dur(r["young_s"], w), _dur(r["daly_s"], w), f"{r['waste_fraction'] * 100:.1f} %",
                          f"{r['lost_hours_per_day']:.2f}"])
-    return w[name], rows
+    return [w[f"{name.replace('-', '_')}.{column}"] for column in COLUMNS[name]], rows
 
 
 def examples_html(name: str, lang: str) -> str:
     header, rows = example_rows(name, lang)
-    w = WORDS[lang]
+    w = words(lang)
     esc = html.escape
     head = "".join(f'<th scope="col">{esc(h)}</th>' for h in header)
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
@@ -284,8 +271,9 @@ def examples_html(name: str, lang: str) -> str:
 
 def examples_markdown(name: str, lang: str) -> str:
     header, rows = example_rows(name, lang)
-    lines = [f"*{WORDS[lang]['lead']}*", "", "| " + " | ".join(header) + " |",
+    w = words(lang)
+    lines = [f"*{w['lead']}*", "", "| " + " | ".join(header) + " |",
              "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    lines += ["", WORDS[lang]["note"]]
+    lines += ["", w["note"]]
     return "\n".join(lines)

@@ -24,12 +24,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bookconf import DEFAULT_LANGUAGE, DOCS, LANGUAGES, language_of  # noqa: E402
+from buildcache import cached  # noqa: E402
+from mdlines import FENCE_OPEN, TEXT, Page, read_file  # noqa: E402
 
-FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
-HEADING_ID = re.compile(r"\{[^}]*#([A-Za-z0-9_:.\-]+)[^}]*\}\s*$")
-TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
 MARKER = re.compile(r"^<!--\s*data-(?:table|plot):\s*([\w-]+)\s*-->\s*$")
 
 
@@ -52,28 +49,20 @@ class PageShape:
         return [item for item in self.items if item.kind == kind]
 
 
-def read_front_matter(path: Path, lines: list[str], shape: PageShape) -> int:
-    """Validate YAML front matter; return the index of the first body line."""
-    if not lines or lines[0].strip() != "---":
-        return 0
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        shape.problems.append(f"{path}:1: front matter opened with '---' is never closed")
-        return len(lines)
-    text = "".join(lines[1:end])
+def check_front_matter(path: Path, page: Page, shape: PageShape) -> None:
+    """Front matter, where present, must be YAML holding a mapping."""
+    if page.front_matter is None:
+        return
     try:
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(page.front_matter)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         reason = getattr(err, "problem", None) or str(err).splitlines()[0]
         shape.problems.append(f"{path}:{line}: malformed front matter: {reason}")
-        return end + 1
+        return
     if data is not None and not isinstance(data, dict):
         shape.problems.append(f"{path}:2: front matter must be a mapping of keys to values")
-    return end + 1
 
 
 def shown(path: Path) -> Path:
@@ -85,41 +74,28 @@ def shown(path: Path) -> Path:
 def page_shape(path: Path) -> PageShape:
     path = shown(path)
     shape = PageShape(path)
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    start = read_front_matter(path, lines, shape)
-    fence: str | None = None
-    previous = ""
-    for number, raw in enumerate(lines[start:], start=start + 1):
-        line = raw.rstrip("\n")
-        opener = FENCE.match(line)
-        if fence is not None:
-            if opener and opener.group(2)[0] == fence[0] and len(opener.group(2)) >= len(fence) \
-                    and not line.strip()[len(opener.group(2)):].strip():
-                fence = None
-            continue
-        if opener:
-            fence = opener.group(2)
+    page = read_file(path)
+    check_front_matter(path, page, shape)
+    for line in page.lines:
+        number = line.number
+        if line.kind == FENCE_OPEN:
             shape.items.append(Item("code block", str(len(shape.of_kind("code block")) + 1), number))
+        if line.kind != TEXT:
             continue
-        heading = HEADING.match(line)
-        if heading and len(heading.group(1)) >= 2:
-            found = HEADING_ID.search(heading.group(2))
-            if found:
-                shape.items.append(Item("heading", found.group(1), number))
+        heading = line.heading
+        if heading and heading.level >= 2:
+            if heading.id:
+                shape.items.append(Item("heading", heading.id, number))
             else:
-                shape.problems.append(
-                    f"{path}:{number}: heading '{heading.group(2)}' has no explicit {{#id}}"
-                )
-        if TABLE_RULE.match(line) and "|" in previous:
-            shape.items.append(Item("table", str(len(shape.of_kind("table")) + 1), number - 1))
-        for image in IMAGE.finditer(line):
-            shape.items.append(Item("image", image.group(1), number))
-        marker = MARKER.match(line.strip())
+                shape.problems.append(f"{path}:{number}: heading '{heading.text}' has no explicit {{#id}}")
+        if line.table == "header":
+            shape.items.append(Item("table", str(len(shape.of_kind("table")) + 1), number))
+        for image in line.images:
+            shape.items.append(Item("image", image, number))
+        marker = MARKER.match(line.text.strip())
         if marker:
             shape.items.append(Item("data marker", marker.group(1), number))
-        previous = line
-    if fence is not None:
-        shape.problems.append(f"{path}:{len(lines)}: a fenced code block is never closed")
+    shape.problems.extend(page.messages(str(path)))
     return shape
 
 
@@ -161,17 +137,18 @@ def check_docs(docs: Path) -> list[str]:
     by_stem: dict[Path, dict[str, Path]] = {}
     for page in pages:
         lang = language_of(page)
-        suffix = LANGUAGES[lang]["suffix"] + ".md"
+        suffix = LANGUAGES[lang].suffix + ".md"
         stem = page.with_name(page.name[: -len(suffix)])
         by_stem.setdefault(stem, {})[lang] = page
     for stem, variants in sorted(by_stem.items()):
-        shapes = {lang: page_shape(path) for lang, path in variants.items()}
+        # once per version of each file: the build checks every page before each language and reload
+        shapes = {lang: cached(path, "page shape", page_shape) for lang, path in variants.items()}
         for shape in shapes.values():
             problems.extend(shape.problems)
         for lang in LANGUAGES:
             if lang not in variants:
                 have = next(iter(variants.values()))
-                missing = stem.with_name(stem.name + LANGUAGES[lang]["suffix"] + ".md")
+                missing = stem.with_name(stem.name + LANGUAGES[lang].suffix + ".md")
                 problems.append(f"{shown(have)}:1: missing translation: {shown(missing)} does not exist")
         if DEFAULT_LANGUAGE in shapes:
             for lang, shape in shapes.items():

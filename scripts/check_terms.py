@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.bookconf import ROOT, language_of  # noqa: E402
+from scripts.bookconf import ROOT, language_of, shown_path  # noqa: E402
 from scripts.terms import GLOSSARY, QUOTED_RE, GlossaryError, load_glossary, prose_lines, variants  # noqa: E402
 
 
@@ -36,13 +36,6 @@ def chinese_pages(root: Path) -> list[Path]:
     return pages
 
 
-def shown(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def check_file(path: Path, checks, root: Path) -> list[tuple[str, int, str]]:
     findings = []
     text = path.read_text(encoding="utf-8")
@@ -50,7 +43,7 @@ def check_file(path: Path, checks, root: Path) -> list[tuple[str, int, str]]:
         line = QUOTED_RE.sub(lambda m: " " * len(m.group(0)), line)
         for variant in checks:
             for _match in variant.pattern.finditer(line):
-                findings.append((shown(path, root), number, f"use {variant.use}, not {variant.text}"))
+                findings.append((shown_path(path, root), number, f"use {variant.use}, not {variant.text}"))
     return findings
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.bookconf import ROOT  # noqa: E402
+from scripts.bookconf import ROOT, shown_path  # noqa: E402
 from scripts.terms import prose_lines  # noqa: E402
 
 BINARY_BANDWIDTH = re.compile(r"\b(\d[\d,.]*)?\s?([KMGT])iB/s\b")
@@ -62,13 +62,6 @@ def check_text(text: str) -> list[tuple[int, str]]:
     return warnings
 
 
-def shown(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, help="Markdown files (default: the whole book)")
@@ -82,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     count = 0
     for path in files:
         for number, message in check_text(path.read_text(encoding="utf-8")):
-            print(f"{shown(path, args.root)}:{number}: warning: units: {message}")
+            print(f"{shown_path(path, args.root)}:{number}: warning: units: {message}")
             count += 1
     print(f"check_units: {count} warning(s) in {len(files)} file(s) (warnings do not fail the check)",
           file=sys.stderr)

@@ -2,7 +2,7 @@
 
 Used by scripts/check_terms.py (avoided Chinese variants), scripts/check_units.py (unit
 conventions) and scripts/hooks/glossary.py (renders the glossary table in both languages).
-Standard library plus PyYAML only.
+Standard library, PyYAML and scripts/mdlines.py (which lines are fenced code).
 """
 
 from __future__ import annotations
@@ -13,11 +13,14 @@ from pathlib import Path
 
 import yaml
 
+from scripts.buildcache import parse_yaml
+from scripts.languages import language
+from scripts.mdlines import TEXT, read
+
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "data" / "glossary.yaml"
 LANGS = ("en", "zh")
 
-FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 INLINE_CODE_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 LINK_TARGET_RE = re.compile(r"\]\([^)]*\)")
 HTML_COMMENT_RE = re.compile(r"<!--.*?-->")
@@ -47,7 +50,7 @@ def _problem(problems: list[str], where: str, message: str) -> None:
 def load_glossary(path: Path = GLOSSARY) -> list[dict]:
     """The list of terms, checked: ids unique, both languages present, avoid entries well formed."""
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        doc = parse_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise GlossaryError(f"{path}: cannot read: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("terms"), list):
@@ -97,39 +100,28 @@ def variants(terms: list[dict]) -> list[Variant]:
 
 
 def prose_lines(text: str):
-    """Yield (line number, text) for lines outside fenced code, with inline code, link targets and
-    HTML comments blanked out (replaced by spaces, so columns keep their place)."""
-    fence = None
-    for number, line in enumerate(text.split("\n"), 1):
-        match = FENCE_RE.match(line)
-        if match:
-            token = match.group(1)
-            if fence is None:
-                fence = token[0] * len(token)
-            elif token.startswith(fence):
-                fence = None
+    """Yield (line number, text) for lines outside fenced code and front matter, with inline code,
+    link targets and HTML comments blanked out (replaced by spaces, so columns keep their place)."""
+    for line in read(text).lines:
+        if line.kind != TEXT or line.text.lstrip().startswith("--8<--"):
             continue
-        if fence is not None or line.lstrip().startswith("--8<--"):
-            continue
+        masked = line.text
         for regex in (INLINE_CODE_RE, LINK_TARGET_RE, HTML_COMMENT_RE):
-            line = regex.sub(lambda m: " " * len(m.group(0)), line)
-        yield number, line
+            masked = regex.sub(lambda m: " " * len(m.group(0)), masked)
+        yield line.number, masked
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-HEADERS = {
-    "en": ("English", "Chinese", "Avoid in Chinese", "Definition"),
-    "zh": ("英文", "中文", "中文里不用", "定义"),
-}
-
-
 def render_table(terms: list[dict], lang: str) -> str:
-    """The glossary as a Markdown table in one language, sorted by the English term."""
-    sep = "、" if lang == "zh" else ", "
-    lines = ["| " + " | ".join(HEADERS[lang]) + " |", "|---|---|---|---|"]
+    """The glossary as a Markdown table in one language, sorted by the English term; its headers
+    and the separator of avoided variants are the language's (data/languages.yaml, glossary.*)."""
+    words = language(lang).section("glossary")
+    sep = words["separator"]
+    headers = (words["english"], words["chinese"], words["avoided"], words["definition"])
+    lines = ["| " + " | ".join(headers) + " |", "|---|---|---|---|"]
     for term in sorted(terms, key=lambda t: t["en"].lower()):
         avoided = sep.join(_variant(term, item).text for item in term.get("avoid", []) or [])
         lines.append("| " + " | ".join(_cell(c) for c in (term["en"], term["zh"], avoided or "–",

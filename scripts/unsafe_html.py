@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+from mdlines import TEXT, read
+
 INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 RULES = (
     (re.compile(r"<\s*script\b", re.I), "raw <script> is not allowed; put behaviour in overrides/assets"),
@@ -20,16 +21,9 @@ RULES = (
 def unsafe_html(text: str) -> list[tuple[int, str]]:
     """(line number, problem) for each unsafe form outside code."""
     problems = []
-    fence = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        opened = FENCE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)
+    for line in read(text).lines:
+        if line.kind != TEXT:
             continue
-        if fence is not None:
-            if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
-                fence = None
-            continue
-        bare = INLINE_CODE.sub("", line)
-        problems += [(number, message) for pattern, message in RULES if pattern.search(bare)]
+        bare = INLINE_CODE.sub("", line.text)
+        problems += [(line.number, message) for pattern, message in RULES if pattern.search(bare)]
     return problems

@@ -9,6 +9,8 @@ Every test gets one tier marker from where it lives, so `pytest -m unit` (second
     site     any other test that uses the `site` fixture (needs make book)
     unit     everything else: checkers, hooks and tables on fixtures (no build needed)
 
+A test marked with a tier (`@pytest.mark.site`) keeps it.
+
 Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) each file stays on one worker, and
 all browser tests share one worker (one Chromium; the host test must run after the others).
 """
@@ -34,6 +36,9 @@ TIER_TIMEOUTS = {"browser": 900, "pdf": 900}
 
 
 def tier_of(item: pytest.Item) -> str:
+    for tier in TIERS:
+        if item.get_closest_marker(tier):  # a test may name its tier (a slow one that needs no build)
+            return tier
     path = Path(str(item.path))
     if not path.is_relative_to(ROOT / "tests"):
         return "tools"  # e.g. the example tests under docs/ when named on the command line

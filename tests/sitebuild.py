@@ -81,3 +81,16 @@ def build_fixture(name: str, tmp_path: Path, nav: str = "") -> tuple[subprocess.
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     return result, out
+
+
+def read_mkdocs_yml(path: Path = ROOT / "mkdocs.yml") -> dict:
+    """mkdocs.yml as plain data, for tests that look at its nav or plugins. Its tags are read as
+    None: !!python/name (emoji functions) and !ENV (settings a build may override)."""
+    import yaml
+
+    class Lenient(yaml.SafeLoader):
+        pass
+
+    Lenient.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    Lenient.add_multi_constructor("!", lambda loader, suffix, node: None)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=Lenient)  # noqa: S506 - a SafeLoader

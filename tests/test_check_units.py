@@ -31,3 +31,12 @@ def test_missing_file_is_an_error(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "nope.md")],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 2
+
+
+def test_a_file_outside_the_root_is_named_as_given(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("Reads at 2 GiB/s.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, str(SCRIPT), str(page)], capture_output=True, text=True,
+                            cwd=ROOT, timeout=60)
+    assert result.stdout.splitlines() == [
+        f"{page}:1: warning: units: binary-bandwidth: write GB/s (decimal), not GiB/s"]

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import yaml
-
 from bookconf import DEFAULT_LANGUAGE, DOCS, LANGUAGES, MKDOCS_YML, PARTS, twin_paths
+from sitebuild import read_mkdocs_yml
 
 
-class LenientLoader(yaml.SafeLoader):
-    """Reads mkdocs.yml while ignoring its !!python tags (the build itself leaves mkdocs.yml to MkDocs)."""
-
-
-LenientLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-LenientLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-CONFIG = yaml.load(MKDOCS_YML.read_text(encoding="utf-8"), Loader=LenientLoader)
+CONFIG = read_mkdocs_yml(MKDOCS_YML)
 
 
 def nav_parts(config: dict) -> list[tuple[str | None, list[str]]]:

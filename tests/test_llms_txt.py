@@ -42,7 +42,7 @@ def nav_pages() -> list[str]:
 def page_url(md_name: str, lang: str) -> str:
     stem = md_name[:-3]
     path = "" if stem == "index" else stem[:-len("index")] if stem.endswith("/index") else stem + "/"
-    return SITE_URL + LANGUAGES[lang]["prefix"] + path
+    return SITE_URL + LANGUAGES[lang].prefix + path
 
 
 @lru_cache(maxsize=None)
@@ -68,7 +68,7 @@ def unresolved(site: Path, text: str) -> list[str]:
 
 
 def language_dir(site: Path, lang: str) -> Path:
-    return site / LANGUAGES[lang]["prefix"]
+    return site / LANGUAGES[lang].prefix
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

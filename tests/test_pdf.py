@@ -182,7 +182,7 @@ def test_section_bookmarks_open_the_page_of_their_heading(site, lang):
 
 def test_glyph_widths_reads_both_forms_of_a_cid_width_array():
     import pikepdf
-    from pdfbook.assemble import glyph_widths
+    from pdfbook.sharefonts import glyph_widths
 
     array = pikepdf.Array([17, pikepdf.Array([555, 556]), 30, 32, 500])
     assert glyph_widths(array) == {17: 555.0, 18: 556.0, 30: 500.0, 31: 500.0, 32: 500.0}

@@ -10,10 +10,9 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
-import yaml
 
 from bookconf import DOCS, LANGUAGES, MKDOCS_YML, twin_paths
-from sitebuild import ROOT, fixture_config
+from sitebuild import ROOT, fixture_config, read_mkdocs_yml
 
 GOOD = ROOT / "tests" / "fixtures" / "sites" / "good" / "docs"
 
@@ -69,11 +68,7 @@ def test_redirect_in_both_languages(tmp_path):
 
 
 def book_redirects() -> dict[str, str]:
-    class Lenient(yaml.SafeLoader):
-        pass
-
-    Lenient.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-    config = yaml.load(MKDOCS_YML.read_text(encoding="utf-8"), Loader=Lenient)
+    config = read_mkdocs_yml(MKDOCS_YML)
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "redirects" in plugin:
             return plugin["redirects"]["redirect_maps"]
@@ -92,7 +87,7 @@ def test_book_redirects_point_at_pages_of_both_languages():
 @pytest.mark.site
 @pytest.mark.parametrize("lang", sorted(LANGUAGES))
 def test_built_book_redirects_the_old_url(site, lang):
-    prefix = LANGUAGES[lang]["prefix"]
+    prefix = LANGUAGES[lang].prefix
     old = f"{prefix}network/nccl-debug/"
     target = redirect_target(site / old / "index.html")
     assert resolve(site, old, target) == site / prefix / "network" / "debug" / "index.html"

@@ -69,7 +69,7 @@ def test_every_page_links_its_twin_with_hreflang(site):
     for page, text in pages(site):
         head = text.split("</head>", 1)[0]
         links = dict((lang, href) for href, lang in re.findall(r'<link rel="alternate" href="([^"]+)" hreflang="([^"]+)">', head))
-        wanted = {spec["html_lang"] for spec in LANGUAGES.values()}
+        wanted = {spec.html_lang for spec in LANGUAGES.values()}
         if set(links) != wanted or not all(href.startswith(site_url) for href in links.values()):
             missing.append(f"{page.relative_to(site)}: {links}")
     assert not missing, "pages without absolute hreflang links to both languages:\n" + "\n".join(missing[:20])
@@ -91,7 +91,7 @@ def test_search_indexes_the_article_of_each_page_in_its_language(site):
     """Pagefind's bundle holds one index per language; each page marks its article as the part to index."""
     bundle = site / "pagefind"
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    assert set(entry["languages"]) == {spec["html_lang"].lower() for spec in LANGUAGES.values()}
+    assert set(entry["languages"]) == {spec.html_lang.lower() for spec in LANGUAGES.values()}
     for lang in entry["languages"].values():
         assert lang["page_count"] > 20
     for page, text in pages(site):

@@ -8,10 +8,9 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from bookconf import DOCS, MKDOCS_YML
-from sitebuild import ROOT
+from sitebuild import ROOT, read_mkdocs_yml
 
 STYLE = ROOT / "tests" / "fixtures" / "style"
 CHECK = ROOT / "scripts" / "check_style.py"
@@ -106,10 +105,7 @@ def test_home_page_links_to_the_contributing_page(home):
 
 
 def test_nav_lists_contributing_and_translation_status():
-    class Lenient(yaml.SafeLoader):
-        pass
-    Lenient.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-    config = yaml.load(MKDOCS_YML.read_text(encoding="utf-8"), Loader=Lenient)
+    config = read_mkdocs_yml(MKDOCS_YML)
 
     def pages(entries):
         for entry in entries:

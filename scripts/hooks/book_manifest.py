@@ -17,8 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bookconf import LANGUAGES, build_language  # noqa: E402
 from bookmanifest import manifest_path  # noqa: E402
+from buildcache import reusing_site_outputs  # noqa: E402
+from hookstate import reset_at_site_build  # noqa: E402
+from languages import LANGUAGES, build_language  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.nav import Section  # noqa: E402
 from mkdocs.structure.pages import Page  # noqa: E402
@@ -30,17 +32,11 @@ from mkdocs.structure.pages import Page  # noqa: E402
 # failed build in `mkdocs serve` leaves nothing stale behind.
 _builds: dict[str, dict] = {}
 _in_progress: list[str] = []
+on_config = reset_at_site_build(_builds, _in_progress)
 
 
 def on_pre_build(config) -> None:
-    if not _in_progress:
-        _builds.clear()
     _in_progress.append(build_language(config))
-
-
-def on_build_error(error) -> None:
-    _builds.clear()
-    _in_progress.clear()
 
 
 @event_priority(-150)  # after mkdocs-static-i18n (-100) has localised the nav and set the language
@@ -92,13 +88,13 @@ def flatten_toc(item) -> list[list]:
 def on_post_build(config) -> None:
     lang = _in_progress.pop() if _in_progress else build_language(config)
     build = _builds.pop(lang, None)
-    if build is None:
+    if build is None or reusing_site_outputs():  # a `make serve` reload saw only the edited pages
         return
     pages = build["pages"]
     manifest = {
         "language": lang,
-        "html_lang": LANGUAGES[lang]["html_lang"],
-        "prefix": LANGUAGES[lang]["prefix"],
+        "html_lang": LANGUAGES[lang].html_lang,
+        "prefix": LANGUAGES[lang].prefix,
         "site_name": config.site_name,
         "site_url": config.site_url or "",
         "site_author": config.site_author or "",

@@ -18,9 +18,16 @@ Both the site and the PDF (built from the site's HTML) get the joined text.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 
-FENCE_RE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from scripts.mdlines import TEXT, read  # noqa: E402
+
 # CJK ideographs (Unified, Ext. A, compatibility), kana, Hangul, CJK symbols and punctuation,
 # full-width forms, and the curly quotes used in Chinese prose.
 CJK = (
@@ -77,21 +84,13 @@ def can_join(current: str, following: str) -> bool:
 
 def join_cjk_lines(markdown: str) -> str:
     out: list[str] = []
-    fence = None
-    for line in markdown.split("\n"):
-        match = FENCE_RE.match(line)
-        if match:
-            token = match.group(1)
-            if fence is None:
-                fence = token[0] * len(token)
-            elif token.startswith(fence):
-                fence = None
-            out.append(line)
-            continue
-        if fence is None and out and not FENCE_RE.match(out[-1]) and can_join(out[-1], line):
-            out[-1] = out[-1] + line.lstrip(" \t")
-            continue
-        out.append(line)
+    after_text = False  # the previous line is text (not code, not a fence line)
+    for line in read(markdown, front_matter=False).lines:
+        if after_text and line.kind == TEXT and can_join(out[-1], line.text):
+            out[-1] = out[-1] + line.text.lstrip(" \t")
+        else:
+            out.append(line.text)
+        after_text = line.kind == TEXT
     return "\n".join(out)
 
 

@@ -5,7 +5,8 @@ A page holds the marker on its own line (outside fenced code):
     <!-- glossary-table -->
 
 and this hook replaces it with a Markdown table (English, Chinese, variants avoided in Chinese,
-definition) in the language of the page (page.en.md -> English, otherwise the build's language).
+definition) in the language of the page (page.en.md -> English, otherwise the build's language),
+its headers from data/languages.yaml (glossary.*).
 data/glossary.yaml is the single source: scripts/check_terms.py reads the same file to flag the
 avoided variants in Chinese pages. An invalid glossary stops the build with the problems listed.
 """
@@ -15,24 +16,22 @@ from __future__ import annotations
 import os
 import re
 import sys
+from pathlib import Path
 
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from scripts.terms import FENCE_RE, GlossaryError, load_glossary, render_table  # noqa: E402
+from scripts.languages import DEFAULT_LANGUAGE, build_language, language_of  # noqa: E402
+from scripts.mdlines import TEXT, read  # noqa: E402
+from scripts.terms import GlossaryError, load_glossary, render_table  # noqa: E402
 
 MARKER_RE = re.compile(r"^[ \t]*<!--\s*glossary-table\s*-->[ \t]*$")
-SUFFIX_RE = re.compile(r"\.([a-z]{2})(?:[_-][A-Za-z]+)?\.md$")
 
-_state: dict = {"terms": None, "lang": "zh"}
-
-
-def _lang(value) -> str:
-    return "en" if str(value or "").lower().startswith("en") else "zh"
+# The glossary of the build, loaded in on_config: every build loads its own.
+_state: dict = {"terms": None}
 
 
 def glossary_path(config) -> str:
@@ -42,9 +41,7 @@ def glossary_path(config) -> str:
     return candidate if os.path.isfile(candidate) else os.path.join(ROOT, "data", "glossary.yaml")
 
 
-@event_priority(-150)  # after mkdocs-static-i18n (-100) has set theme.language
 def on_config(config):
-    _state["lang"] = _lang(config.theme.get("language") if config.theme else "zh")
     try:
         _state["terms"] = load_glossary(glossary_path(config))
     except GlossaryError as exc:
@@ -54,25 +51,16 @@ def on_config(config):
 
 def replace_marker(markdown: str, lang: str) -> str:
     out = []
-    fence = None
-    for line in markdown.split("\n"):
-        match = FENCE_RE.match(line)
-        if match:
-            token = match.group(1)
-            if fence is None:
-                fence = token[0] * len(token)
-            elif token.startswith(fence):
-                fence = None
-        if fence is None and MARKER_RE.match(line):
+    for line in read(markdown, front_matter=False).lines:
+        if line.kind == TEXT and MARKER_RE.match(line.text):
             out.append(render_table(_state["terms"], lang).rstrip("\n"))
         else:
-            out.append(line)
+            out.append(line.text)
     return "\n".join(out)
 
 
 def on_page_markdown(markdown, page, config, files):
     if "glossary-table" not in markdown:
         return markdown
-    match = SUFFIX_RE.search(page.file.src_uri)
-    lang = _lang(match.group(1)) if match else _lang(config.theme.get("language") if config.theme else _state["lang"])
-    return replace_marker(markdown, lang)
+    lang = language_of(Path(page.file.src_uri))
+    return replace_marker(markdown, lang if lang != DEFAULT_LANGUAGE else build_language(config))

@@ -1,4 +1,4 @@
-"""MkDocs hook: finish what mkdocs-static-i18n leaves undone for a two-language site.
+"""MkDocs hook: finish what mkdocs-static-i18n leaves undone for the book's languages.
 
 mkdocs-static-i18n builds the default language (zh) and then, from its own
 ``on_post_build``, builds every other language into ``site/<lang>/``. This hook
@@ -15,7 +15,10 @@ runs once per language build and
 * repeats mkdocs-redirects' redirects in every other language: the plugin
   writes ``redirect_maps`` once, for the default language, so
   ``network/nccl-debug.md: network/debug.md`` also gives
-  ``/en/network/nccl-debug/`` -> ``/en/network/debug/``.
+  ``/en/network/nccl-debug/`` -> ``/en/network/debug/``;
+* gives the theme's templates (overrides/) the language of the build:
+  ``book_lang`` (scripts/languages.py; ``book_lang.t("site.page_toc")``) and
+  ``book_editions``, the PDF and EPUB of every language.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from urllib.parse import urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bookconf import DEFAULT_LANGUAGE, LANGUAGES, build_language  # noqa: E402
+from bookconf import DOWNLOADS, book_file  # noqa: E402
+from hookstate import reset_at_site_build  # noqa: E402
+from languages import DEFAULT_LANGUAGE, LANGUAGES, build_language  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.i18n_site")
@@ -40,6 +45,9 @@ log = logging.getLogger("mkdocs.hooks.i18n_site")
 _not_found_pages: dict[str, str] = {}
 # Languages whose build has started and not yet finished (builds nest).
 _builds_in_progress: list[str] = []
+# The localised file list of each language's build, for the redirects.
+_files_of_build: dict[str, object] = {}
+on_config = reset_at_site_build(_not_found_pages, _builds_in_progress, _files_of_build)
 
 _HTML_TAG = re.compile(r'<html lang="[^"]*"')
 # Material's head links to the page in each language, with relative URLs.
@@ -48,6 +56,18 @@ _HEAD_ALTERNATE = re.compile(r'<link rel="alternate" href="([^"]*)" hreflang="([
 # star and fork counts: a third-party request on every page.
 _REPO_FACTS = ' data-md-component="source"'
 _DESCRIPTION_LENGTH = 160
+
+
+def on_env(env, config, files):
+    """What the templates say in the language of the build, and every language's PDF and EPUB."""
+    lang = LANGUAGES[build_language(config)]
+    env.globals["book_lang"] = lang
+    env.globals["book_editions"] = [
+        {"html_lang": other.html_lang, "label": lang.name_of("edition", code),
+         "pdf": f"{DOWNLOADS}/{book_file(code, 'pdf')}", "epub": f"{DOWNLOADS}/{book_file(code, 'epub')}"}
+        for code, other in LANGUAGES.items()
+    ]
+    return env
 
 
 def on_post_page(output: str, page, config) -> str:
@@ -77,7 +97,8 @@ def absolute_alternates(html: str, page_url: str) -> str:
 
     def absolute(match: re.Match) -> str:
         href, hreflang = match.group(1), match.group(2)
-        html_lang = LANGUAGES.get(hreflang, {}).get("html_lang", hreflang)
+        lang = LANGUAGES.get(hreflang)
+        html_lang = lang.html_lang if lang else hreflang
         return f'<link rel="alternate" href="{urljoin(page_url, href)}" hreflang="{html_lang}">'
 
     return _HEAD_ALTERNATE.sub(absolute, html)
@@ -103,8 +124,11 @@ def not_found_switcher(html: str, config) -> str:
     """On a 404 page the language menu leads to each language's home page."""
     root = "/" + urlsplit(config.site_url or "/").path.strip("/")
     root = root.rstrip("/") + "/"
-    return _SWITCHER_LINK.sub(lambda m: m.group(1) + root + LANGUAGES.get(m.group(3), {}).get("prefix", "")
-                              + m.group(2), html)
+    def home(match: re.Match) -> str:
+        lang = LANGUAGES.get(match.group(3))
+        return match.group(1) + root + (lang.prefix if lang else "") + match.group(2)
+
+    return _SWITCHER_LINK.sub(home, html)
 
 
 def not_found_language_script(config) -> str:
@@ -112,7 +136,7 @@ def not_found_language_script(config) -> str:
     language's). For an address under another language's prefix, show that language's 404."""
     root = "/" + urlsplit(config.site_url or "/").path.strip("/")
     root = root.rstrip("/") + "/"
-    prefixes = [spec["prefix"] for spec in LANGUAGES.values() if spec["prefix"]]
+    prefixes = [lang.prefix for lang in LANGUAGES.values() if lang.prefix]
     return ("<script>(function(){var root=" + json.dumps(root) + ",prefixes=" + json.dumps(prefixes)
             + ",path=location.pathname;prefixes.forEach(function(p){"
             "if(path.indexOf(root+p)!==0||document.documentElement.dataset.bookNotFound)return;"
@@ -123,10 +147,6 @@ def not_found_language_script(config) -> str:
 
 def on_pre_build(config) -> None:
     _builds_in_progress.append(build_language(config))
-
-
-# The localised file list of each language's build, for the redirects.
-_files_of_build: dict[str, object] = {}
 
 
 @event_priority(-150)  # after static-i18n (-100) has localised the file list
@@ -150,19 +170,19 @@ def on_post_build(config) -> None:
 
 def render_language_page(html: str, lang: str) -> str:
     """Set the html lang tag and drop requests to other hosts."""
-    html = _HTML_TAG.sub(f'<html lang="{LANGUAGES[lang]["html_lang"]}"', html, count=1)
+    html = _HTML_TAG.sub(f'<html lang="{LANGUAGES[lang].html_lang}"', html, count=1)
     return html.replace(_REPO_FACTS, "")
 
 
 def write_not_found_pages(site: Path) -> None:
     for lang, html in _not_found_pages.items():
-        target = site / LANGUAGES[lang]["prefix"] / "404.html"
+        target = site / LANGUAGES[lang].prefix / "404.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
 
 
 def write_language_redirects(config, lang: str) -> None:
-    prefix = LANGUAGES[lang]["prefix"]
+    prefix = LANGUAGES[lang].prefix
     plugin = config.plugins.get("redirects")
     files = _files_of_build.get(lang)
     if not prefix or plugin is None or files is None:

@@ -12,7 +12,10 @@ on_post_build, English into site/en/) writes into its own folder:
 * ``SKILL.md``: front matter (name, description) and the core procedures, from the hand-written
   outline in data/skill_outline.yaml plus each referenced chapter's title, URL and ``##``
   headings as built, so the index follows the chapters. An outline entry naming a page or a
-  heading id that does not exist is a warning (the strict build fails).
+  heading id that does not exist is a warning (the strict build fails); a language the outline
+  does not cover gets no SKILL.md (said at INFO level).
+
+The words around the lists are the languages' (data/languages.yaml, ``llms.*``).
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ import sys
 from pathlib import Path
 from urllib.parse import urljoin
 
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bookconf import DOCS, LANGUAGES, ROOT, build_language  # noqa: E402
+from bookconf import DOCS, ROOT  # noqa: E402
+from buildcache import read_yaml, reusing_site_outputs  # noqa: E402
+from hookstate import reset_at_site_build  # noqa: E402
+from languages import DEFAULT_LANGUAGE, LANGUAGES, Language, build_language  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 
 import calcbook  # noqa: E402
@@ -37,18 +42,11 @@ import calcbook  # noqa: E402
 log = logging.getLogger("mkdocs.hooks.llms_txt")
 
 OUTLINE = ROOT / "data" / "skill_outline.yaml"
-WORDS = {
-    "zh": {"pages": "本书页面按阅读顺序列出；每个页面都有 Markdown 版本：在地址后加 index.md。",
-           "full": "全书 Markdown", "skill": "技能索引", "other": "English edition",
-           "colon": "：", "read": "阅读"},
-    "en": {"pages": "The book's pages in reading order; every page also exists as Markdown: add index.md to its URL.",
-           "full": "The whole book as Markdown", "skill": "Skill index", "other": "中文版",
-           "colon": ": ", "read": "Read"},
-}
 
 # Per language: the nav (kept at on_nav) and, per page URL, what the page was built from.
 _nav: dict[str, object] = {}
 _pages: dict[str, dict[str, dict]] = {}
+on_config = reset_at_site_build(_nav, _pages)
 
 _SNIPPET = re.compile(r'^([ \t]*)--8<--[ \t]+"([^"]+)"[ \t]*$', re.M)
 _CALC = re.compile(r'<div class="book-calc" data-calc="([^"]*)">\s*</div>')
@@ -66,14 +64,14 @@ def site_root(config, lang: str) -> str:
     base = config.site_url or "/"
     if not base.endswith("/"):
         base += "/"
-    return base + LANGUAGES[lang]["prefix"]
+    return base + LANGUAGES[lang].prefix
 
 
 def zh_name(src_uri: str) -> str:
-    """The page's Chinese file name (the name links and the outline use)."""
-    for spec in LANGUAGES.values():
-        if spec["suffix"] and src_uri.endswith(spec["suffix"] + ".md"):
-            return src_uri[: -len(spec["suffix"] + ".md")] + ".md"
+    """The page's default-language (Chinese) file name (the name links and the outline use)."""
+    for lang in LANGUAGES.values():
+        if lang.suffix and src_uri.endswith(lang.suffix + ".md"):
+            return src_uri[: -len(lang.suffix + ".md")] + ".md"
     return src_uri
 
 
@@ -145,7 +143,7 @@ def page_markdown(markdown: str, src: str, lang: str, config, page_url: str) -> 
     text = expand_snippets(markdown)
     text = _CALC.sub(lambda m: calcbook.examples_markdown(m.group(1), lang)
                      if m.group(1) in calcbook.CALCULATORS else m.group(0), text)
-    text = absolute_links(text, src, site_root(config, lang), site_root(config, "zh"), page_url)
+    text = absolute_links(text, src, site_root(config, lang), site_root(config, DEFAULT_LANGUAGE), page_url)
     return text.strip() + "\n"
 
 
@@ -168,7 +166,7 @@ def on_nav(nav, config, files):
 
 def on_page_content(html_text: str, page, config, files) -> str:
     lang = build_language(config)
-    url = urljoin(site_root(config, "zh"), page.url)
+    url = urljoin(site_root(config, DEFAULT_LANGUAGE), page.url)
     src = page.file.src_uri
 
     def headings(items, depth=0):
@@ -198,15 +196,18 @@ def nav_groups(nav) -> list[tuple[str, list]]:
 
 
 def on_post_build(config) -> None:
+    if reusing_site_outputs():  # a `make serve` reload rendered only the edited pages: keep the first build's files
+        return
     lang = build_language(config)
     nav, built = _nav.get(lang), _pages.get(lang, {})
     if nav is None:
         return
     site = Path(config.site_dir)
     root = site_root(config, lang)
-    out_dir = site / LANGUAGES[lang]["prefix"]
-    words = WORDS[lang]
-    other = "en" if lang == "zh" else "zh"
+    out_dir = site / LANGUAGES[lang].prefix
+    language = LANGUAGES[lang]
+    colon = language.t("colon")
+    outline = read_yaml(OUTLINE)
 
     # Per-page Markdown copies.
     for page_url, info in built.items():
@@ -217,10 +218,11 @@ def on_post_build(config) -> None:
     groups = [(title, [built[p.url] for p in pages if p.url in built]) for title, pages in nav_groups(nav)]
     name = config.site_name
     summary = " ".join((config.site_description or "").split())
-    head = [f"# {name}", "", f"> {summary}", "",
-            words["pages"],
-            f"{words['full']}{words['colon']}{root}llms-full.txt · {words['skill']}{words['colon']}{root}SKILL.md · "
-            f"{words['other']}{words['colon']}{site_root(config, other)}llms.txt", ""]
+    links = [f"{language.t('llms.full')}{colon}{root}llms-full.txt"]
+    links += [f"{language.t('llms.skill')}{colon}{root}SKILL.md"] if lang in outline else []
+    links += [f"{other.t('llms.edition')}{colon}{site_root(config, code)}llms.txt"
+              for code, other in LANGUAGES.items() if code != lang]
+    head = [f"# {name}", "", f"> {summary}", "", language.t("llms.pages"), " · ".join(links), ""]
     lines = list(head)
     for title, infos in groups:
         if not infos:
@@ -236,7 +238,10 @@ def on_post_build(config) -> None:
             full += ["", "---", "", f"<!-- {info['url']} -->", "", info["markdown"].rstrip()]
     (out_dir / "llms-full.txt").write_text("\n".join(full) + "\n", encoding="utf-8")
 
-    (out_dir / "SKILL.md").write_text(skill_file(lang, built, words), encoding="utf-8")
+    if lang not in outline:
+        log.info("llms_txt: %s has no %s section; no SKILL.md for %s", OUTLINE.name, lang, lang)
+        return
+    (out_dir / "SKILL.md").write_text(skill_file(outline, lang, built, language), encoding="utf-8")
 
 
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
@@ -248,8 +253,7 @@ def one_line(text: str) -> str:
     return " ".join(_CJK_BREAK.sub("", text).split())
 
 
-def skill_file(lang: str, built: dict, words: dict) -> str:
-    outline = yaml.safe_load(OUTLINE.read_text(encoding="utf-8"))
+def skill_file(outline: dict, lang: str, built: dict, language: Language) -> str:
     text = outline[lang]
     by_key = {info["key"]: info for info in built.values()}
     description = one_line(text["description"])
@@ -258,7 +262,7 @@ def skill_file(lang: str, built: dict, words: dict) -> str:
     for proc in text["procedures"]:
         lines += [f"## {proc['title']}", ""]
         lines += [f"{n}. {step}" for n, step in enumerate(proc["steps"], start=1)]
-        lines += ["", f"{words['read']}{words['colon'].rstrip()}", ""]
+        lines += ["", f"{language.t('llms.read')}{language.t('colon').rstrip()}", ""]
         for ref in proc["read"]:
             key, _, anchor = ref.partition("#")
             info = by_key.get(key)

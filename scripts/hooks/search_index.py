@@ -23,6 +23,12 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from buildcache import reusing_site_outputs  # noqa: E402
+from hookstate import reset_at_site_build  # noqa: E402
+from languages import build_language  # noqa: E402
+
 ARTICLE = '<article class="md-content__inner md-typeset">'
 # Inside the article, but not words a reader searches for: heading permalinks (¶),
 # the stale-translation notice, the "last updated" line and code-copy buttons.
@@ -43,24 +49,19 @@ def on_post_page(output: str, page, config) -> str:
 # 404 pages and redirects (-200). Only the outermost build, which ends last,
 # sees the whole site: index it then. (The theme language cannot tell the
 # builds apart: static-i18n leaves the last language's config in place.)
-_depth = 0
+_open_builds: list[str] = []
+on_config = reset_at_site_build(_open_builds)
 
 
 def on_pre_build(config) -> None:
-    global _depth
-    _depth += 1
-
-
-def on_build_error(error) -> None:
-    global _depth
-    _depth = 0  # `mkdocs serve` starts afresh after a failed build
+    _open_builds.append(build_language(config))
 
 
 @event_priority(-300)
 def on_post_build(config) -> None:
-    global _depth
-    _depth = max(_depth - 1, 0)
-    if _depth == 0:
+    if _open_builds:
+        _open_builds.pop()
+    if not _open_builds and not reusing_site_outputs():  # a `make serve` reload keeps the first index
         write_index(Path(config.site_dir))
 
 

@@ -1,42 +1,29 @@
-"""MkDocs hook: translation drift from the git history.
+"""MkDocs hook: stale-translation notices and the translation status page.
 
-Translation drift
------------------
-Every page lives twice (``page.md`` Chinese, ``page.en.md`` English). When one twin gets
-a commit after the other twin's last commit, the other twin may be out of date. This hook
+Every page lives once per language (``page.md`` Chinese, ``page.en.md`` English). When one twin
+gets a commit after another twin's last commit, that other twin may be out of date. From the
+history scripts/gitdrift.py reads (one ``git log`` per HEAD and process, so static-i18n's other
+language builds and ``mkdocs serve`` rebuilds reuse it), this hook
 
-* reads the whole docs tree's history with ONE ``git log --name-only`` call per build
-  process (cached by HEAD, so static-i18n's second language build and ``mkdocs serve``
-  rebuilds reuse it);
 * puts a notice at the top of a stale page, in the page's own language, linking to the
   newer twin (``/x/`` <-> ``/en/x/``) and to the status page;
 * fills the status page (the page whose source holds ``<!-- translation-status -->``)
   with a table: every page, its last commit per language (date, short hash), stale
   ones marked.
 
-"Newer" means later in ``git log --topo-order`` (a commit is listed before its parents),
-so commits made within the same second still compare correctly. A commit whose message
-has the line ``Translation: synced`` counts as a change of the pages it touches, but never
-makes their twins stale: use it for a commit that brings a translation up to date, or for
-a typo fix that needs no translation.
-
-Without usable history (git missing, not a repository, no commits, or a shallow clone
-whose history cannot be fetched) nothing is marked: the status page says so plainly and
-the build log says it at INFO level (a WARNING would fail ``mkdocs build --strict``).
-A shallow clone with a remote is first deepened with ``git fetch --unshallow``
-(set BOOK_DRIFT_FETCH=0 to skip that).
+A commit whose message has the line ``Translation: synced`` never makes the twins of the pages it
+touches stale. Without usable history nothing is marked: the status page says so plainly and the
+build log says it at INFO level (a WARNING would fail ``mkdocs build --strict``). The words are
+the languages' (data/languages.yaml, ``drift.*``).
 """
 
 from __future__ import annotations
 
 import html
 import logging
-import os
 import posixpath
 import re
-import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,194 +32,13 @@ from mkdocs.utils import get_relative_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bookconf import DEFAULT_LANGUAGE, LANGUAGES, build_language, language_of, twin_paths  # noqa: E402
+from gitdrift import Commit, History, behind, read_history  # noqa: E402
+from hookstate import reset_at_site_build  # noqa: E402
+from languages import DEFAULT_LANGUAGE, LANGUAGES, build_language, language_of, twin_paths  # noqa: E402
 
 log = logging.getLogger("mkdocs.hooks.translation_drift")
 
 STATUS_MARKER = "<!-- translation-status -->"
-SYNCED = re.compile(r"^translation:\s*synced\s*$", re.IGNORECASE | re.MULTILINE)
-GIT_TIMEOUT_S = 60
-FETCH_TIMEOUT_S = 120
-
-TEXT = {
-    "zh": {
-        "notice_title": "译文可能已过时",
-        "notice": "本页的{twin}在 {date}（提交 {commit}）有更新，而本页在那之后还没有同步。"
-                  "以{twin_link}为准；各页的同步情况见{status_link}。",
-        "status": "翻译状态",
-        "names": {"zh": "中文版", "en": "英文版"},
-        "page": "页面",
-        "last": "{name}最后修改",
-        "state": "状态",
-        "in_sync": "已同步",
-        "behind": "**{name}落后**",
-        "uncommitted": "未提交",
-        "unknown": "未知",
-        "summary": "共 {pages} 个页面，其中 {stale} 个页面的译文落后于另一种语言。"
-                   "依据的是提交 {head}（{date}）为止的 git 历史；"
-                   "只改一种语言、又不需要翻译的提交（例如修正错字），"
-                   "可以在提交说明里单独写一行 `Translation: synced`。",
-        "no_history_title": "无法计算翻译状态",
-        "no_history": "{reason}，所以本次构建无法根据 git 历史判断哪些译文落后；"
-                      "下表只列出页面，不作标记。请在完整的 git 克隆中构建"
-                      "（`git clone` 不加 `--depth`；GitHub Actions 中设置 `fetch-depth: 0`）。",
-        "reasons": {
-            "no-git": "找不到 git 命令",
-            "not-repo": "本次构建的源文件不在 git 仓库中",
-            "no-commits": "仓库里还没有任何提交",
-            "shallow": "仓库是浅克隆（shallow clone），补全历史失败：{detail}",
-            "git-failed": "读取 git 历史失败：{detail}",
-        },
-    },
-    "en": {
-        "notice_title": "This translation may be out of date",
-        "notice": "The {twin} of this page changed on {date} (commit {commit}), after this page "
-                  "was last updated. When they disagree, the {twin_link} is right; "
-                  "{status_link} lists every page.",
-        "status": "Translation status",
-        "names": {"zh": "Chinese version", "en": "English version"},
-        "page": "Page",
-        "last": "{name}: last change",
-        "state": "Status",
-        "in_sync": "in sync",
-        "behind": "**{name} behind**",
-        "uncommitted": "not committed",
-        "unknown": "unknown",
-        "summary": "{pages} pages, {stale} of them behind their twin in the other language. "
-                   "Computed from the git history up to commit {head} ({date}); a commit that "
-                   "changes one language only and needs no translation (a typo fix, say) can "
-                   "say so with a line `Translation: synced` in its message.",
-        "no_history_title": "Translation status could not be computed",
-        "no_history": "{reason}, so this build cannot tell from the git history which "
-                      "translations are behind; the table below lists the pages without marking "
-                      "any. Build from a full clone (`git clone` without `--depth`; "
-                      "`fetch-depth: 0` on GitHub Actions).",
-        "reasons": {
-            "no-git": "The git command was not found",
-            "not-repo": "The sources of this build are not in a git repository",
-            "no-commits": "The repository has no commits yet",
-            "shallow": "The repository is a shallow clone and its history could not be fetched: {detail}",
-            "git-failed": "Reading the git history failed: {detail}",
-        },
-    },
-}
-
-
-# ---------------------------------------------------------------- git history
-
-
-@dataclass(frozen=True)
-class Commit:
-    order: int          # position in `git log --topo-order`: 0 is the newest
-    sha: str
-    short: str
-    timestamp: int      # author date, seconds since the epoch
-    synced: bool        # its message says "Translation: synced"
-
-    @property
-    def date(self) -> str:
-        return time.strftime("%Y-%m-%d", time.gmtime(self.timestamp))
-
-
-@dataclass
-class History:
-    reason: str | None = None                               # why there is no history; None if there is
-    detail: str = ""
-    head: Commit | None = None
-    last: dict[str, Commit] = field(default_factory=dict)    # docs-relative path -> newest commit
-    source: dict[str, Commit] = field(default_factory=dict)  # newest commit not marked synced
-
-    @property
-    def ok(self) -> bool:
-        return self.reason is None
-
-
-_histories: dict[tuple, History] = {}
-_announced: set[tuple] = set()
-
-
-def git(args: list[str], cwd: Path, timeout: int = GIT_TIMEOUT_S) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["git", "-c", "core.quotepath=off", *args], cwd=cwd, capture_output=True,
-        encoding="utf-8", errors="replace", timeout=timeout,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-    )
-
-
-def first_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
-
-
-def deepen(top: Path) -> str | None:
-    """Try to turn a shallow clone into a full one; return why it failed, or None."""
-    if os.environ.get("BOOK_DRIFT_FETCH", "1") == "0":
-        return "fetching is switched off (BOOK_DRIFT_FETCH=0)"
-    remotes = git(["remote"], top).stdout.split()
-    if not remotes:
-        return "the clone has no remote to fetch from"
-    remote = "origin" if "origin" in remotes else remotes[0]
-    log.info("translation_drift: shallow clone; running git fetch --unshallow %s", remote)
-    try:
-        result = git(["fetch", "--unshallow", "--quiet", remote], top, timeout=FETCH_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        return f"git fetch --unshallow {remote} took longer than {FETCH_TIMEOUT_S} s"
-    if result.returncode != 0:
-        return f"git fetch --unshallow {remote}: {first_line(result.stderr)}"
-    return None
-
-
-def parse_log(output: str, docs_prefix: str) -> tuple[dict[str, Commit], dict[str, Commit]]:
-    """Newest commit, and newest commit not marked synced, for each docs-relative path."""
-    last: dict[str, Commit] = {}
-    source: dict[str, Commit] = {}
-    for order, record in enumerate(output.split("\x1e")[1:]):
-        sha, short, stamp, message, names = record.split("\x1f", 4)
-        commit = Commit(order, sha, short, int(stamp), bool(SYNCED.search(message)))
-        for name in names.splitlines():
-            name = name.strip()
-            if not name.startswith(docs_prefix):
-                continue
-            path = name[len(docs_prefix):]
-            last.setdefault(path, commit)
-            if not commit.synced:
-                source.setdefault(path, commit)
-    return last, source
-
-
-def read_history(docs: Path) -> History:
-    docs = docs.resolve()
-    try:
-        top_result = git(["rev-parse", "--show-toplevel"], docs)
-    except FileNotFoundError:
-        return History("no-git")
-    if top_result.returncode != 0:
-        return History("not-repo", first_line(top_result.stderr))
-    top = Path(top_result.stdout.strip()).resolve()
-    head_result = git(["rev-parse", "--verify", "--quiet", "HEAD"], top)
-    if head_result.returncode != 0:
-        return History("no-commits")
-    head_sha = head_result.stdout.strip()
-    key = (str(top), str(docs), head_sha)
-    if key in _histories:
-        return _histories[key]
-    if git(["rev-parse", "--is-shallow-repository"], top).stdout.strip() == "true":
-        failure = deepen(top)
-        if failure is not None:
-            history = _histories[key] = History("shallow", failure)
-            return history
-    prefix = docs.relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
-    result = git(["log", "--topo-order", "--no-renames", "--name-only",
-                  "--format=%x1e%H%x1f%h%x1f%at%x1f%B%x1f", "--", prefix or "."], top)
-    if result.returncode != 0:
-        history = _histories[key] = History("git-failed", first_line(result.stderr))
-        return history
-    last, source = parse_log(result.stdout, prefix)
-    head_log = git(["log", "-1", "--format=%H%x1f%h%x1f%at"], top).stdout.strip().split("\x1f")
-    head = Commit(-1, head_log[0], head_log[1], int(head_log[2]), False)
-    history = _histories[key] = History(None, "", head, last, source)
-    return history
 
 
 # ---------------------------------------------------------------- pages and twins
@@ -249,12 +55,15 @@ class Book:
     nav: dict[str, str | None] = field(default_factory=dict)  # default source -> nav title, nav order
 
 
+# Per language: what its build needs; and the histories already announced in the build log.
 _book: dict[str, Book] = {}
+_announced: set[tuple] = set()
+on_config = reset_at_site_build(_book, _announced)
 
 
 def default_source(src_uri: str) -> str:
     """The default-language source of a page given any of its twins' sources."""
-    suffix = LANGUAGES[language_of(Path(src_uri))]["suffix"]
+    suffix = LANGUAGES[language_of(Path(src_uri))].suffix
     return src_uri[: -len(suffix + ".md")] + ".md" if suffix else src_uri
 
 
@@ -268,16 +77,6 @@ def scan(docs: Path) -> tuple[list[dict[str, str]], str | None]:
         if status_page is None and STATUS_MARKER in page.read_text(encoding="utf-8"):
             status_page = twins[DEFAULT_LANGUAGE]
     return pairs, status_page
-
-
-def behind(history: History, page: str, twin: str) -> Commit | None:
-    """The twin's commit that the page has not caught up with, if there is one."""
-    if not history.ok:
-        return None
-    mine, theirs = history.last.get(page), history.source.get(twin)
-    if mine is None or theirs is None:
-        return None
-    return theirs if theirs.order < mine.order else None
 
 
 def stale_against(book: Book, src_uri: str) -> tuple[str, Commit] | None:
@@ -310,9 +109,8 @@ def announce(history: History, docs: Path) -> None:
     if history.ok:
         log.info("translation_drift: read the history of %s up to %s", docs, history.head.short)
     else:
-        reason = TEXT["en"]["reasons"][history.reason].format(detail=history.detail)
         # INFO, not WARNING: a warning would fail `mkdocs build --strict` on every shallow clone.
-        log.info("translation_drift: translation drift could not be computed: %s", reason)
+        log.info("translation_drift: translation drift could not be computed: %s", history.describe())
 
 
 # ---------------------------------------------------------------- the notice on stale pages
@@ -328,28 +126,26 @@ def commit_html(commit: Commit, repo_url: str | None) -> str:
 
 def twin_url(page_url: str, page_lang: str, twin_lang: str) -> str:
     """The site URL of a page's twin: strip one language's folder, add the other's."""
-    own = LANGUAGES[page_lang]["prefix"]
+    own = LANGUAGES[page_lang].prefix
     base = page_url[len(own):] if own and page_url.startswith(own) else page_url
-    return LANGUAGES[twin_lang]["prefix"] + base
+    return LANGUAGES[twin_lang].prefix + base
 
 
 def notice_html(page, files, book: Book, twin_lang: str, commit: Commit, repo_url: str | None) -> str:
-    lang = language_of(Path(page.file.src_uri))
-    text = TEXT[lang]
-    twin_name = text["names"][twin_lang]
-    href = get_relative_url(twin_url(page.url, lang, twin_lang), page.url)
+    lang = LANGUAGES[language_of(Path(page.file.src_uri))]
+    twin_name = lang.name_of("version", twin_lang)
+    href = get_relative_url(twin_url(page.url, lang.code, twin_lang), page.url)
     twin_link = f'<a href="{html.escape(href)}" hreflang="{twin_lang}">{html.escape(twin_name)}</a>'
-    status_link = html.escape(text["status"])
+    status_link = html.escape(lang.t("drift.status"))
     if book.status_page is not None:
         status_file = files.get_file_from_path(book.status_page)
         if status_file is not None:
             status_href = get_relative_url(status_file.url, page.url)
             status_link = f'<a href="{html.escape(status_href)}">{status_link}</a>'
-    body = text["notice"].format(twin=html.escape(twin_name), date=commit.date,
-                                 commit=commit_html(commit, repo_url), twin_link=twin_link,
-                                 status_link=status_link)
+    body = lang.t("drift.notice", twin=html.escape(twin_name), date=commit.date,
+                  commit=commit_html(commit, repo_url), twin_link=twin_link, status_link=status_link)
     return (f'<div class="admonition warning translation-drift">'
-            f'<p class="admonition-title">{html.escape(text["notice_title"])}</p>'
+            f'<p class="admonition-title">{html.escape(lang.t("drift.notice_title"))}</p>'
             f"<p>{body}</p></div>")
 
 
@@ -378,12 +174,12 @@ def page_title(path: Path) -> str:
     return path.stem
 
 
-def cell(history: History, path: str, repo_url: str | None, text: dict) -> str:
+def cell(history: History, path: str, repo_url: str | None, uncommitted: str) -> str:
     if not history.ok:
         return "—"
     commit = history.last.get(path)
     if commit is None:
-        return text["uncommitted"]
+        return uncommitted
     if repo_url:
         return f"{commit.date} · [`{commit.short}`]({repo_url.rstrip('/')}/commit/{commit.sha})"
     return f"{commit.date} · `{commit.short}`"
@@ -396,16 +192,15 @@ def nav_order(book: Book) -> list[dict[str, str]]:
                                                 pair[DEFAULT_LANGUAGE]))
 
 
-def status_markdown(book: Book, page_src: str, lang: str, repo_url: str | None) -> str:
-    text = TEXT[lang]
+def status_markdown(book: Book, page_src: str, code: str, repo_url: str | None) -> str:
+    lang = LANGUAGES[code]
     history = book.history
-    others = [other for other in LANGUAGES if other != lang]
-    order = [lang, *others]
+    order = [code, *(other for other in LANGUAGES if other != code)]
     lines = []
     stale_count = 0
     rows = []
     for pair in nav_order(book):
-        source = pair[lang] if (book.docs / pair[lang]).is_file() else pair[DEFAULT_LANGUAGE]
+        source = pair[code] if (book.docs / pair[code]).is_file() else pair[DEFAULT_LANGUAGE]
         title = book.nav.get(pair[DEFAULT_LANGUAGE]) or page_title(book.docs / source)
         title = title.replace("|", "\\|")
         link = posixpath.relpath(pair[DEFAULT_LANGUAGE], posixpath.dirname(page_src) or ".")
@@ -413,26 +208,28 @@ def status_markdown(book: Book, page_src: str, lang: str, repo_url: str | None) 
         for one in order:
             for other in order:
                 if one != other and behind(history, pair[one], pair[other]) is not None:
-                    marks.append(text["behind"].format(name=text["names"][one]))
+                    marks.append(lang.t("drift.behind", name=lang.name_of("version", one)))
                     break
         if marks:
             stale_count += 1
         if not history.ok:
-            state = text["unknown"]
+            state = lang.t("drift.unknown")
         elif any(history.last.get(pair[one]) is None for one in order):
-            state = text["uncommitted"]
+            state = lang.t("drift.uncommitted")
         else:
-            state = "; ".join(marks) or text["in_sync"]
-        cells = [f"[{title}]({link})", *(cell(history, pair[one], repo_url, text) for one in order), state]
+            state = "; ".join(marks) or lang.t("drift.in_sync")
+        cells = [f"[{title}]({link})", *(cell(history, pair[one], repo_url, lang.t("drift.uncommitted"))
+                                         for one in order), state]
         rows.append("| " + " | ".join(cells) + " |")
     if history.ok:
-        lines.append(text["summary"].format(pages=len(book.pairs), stale=stale_count,
-                                            head=f"`{history.head.short}`", date=history.head.date))
+        lines.append(lang.t("drift.summary", pages=len(book.pairs), stale=stale_count,
+                            head=f"`{history.head.short}`", date=history.head.date))
     else:
-        reason = text["reasons"][history.reason].format(detail=history.detail)
-        lines += [f'!!! warning "{text["no_history_title"]}"', "",
-                  "    " + text["no_history"].format(reason=reason)]
-    header = [text["page"], *(text["last"].format(name=text["names"][one]) for one in order), text["state"]]
+        reason = lang.t(f"drift.reasons.{history.reason}", detail=history.detail)
+        lines += [f'!!! warning "{lang.t("drift.no_history_title")}"', "",
+                  "    " + lang.t("drift.no_history", reason=reason)]
+    header = [lang.t("drift.page"), *(lang.t("drift.last", name=lang.name_of("version", one)) for one in order),
+              lang.t("drift.state")]
     lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows, ""]
     return "\n".join(lines)
 

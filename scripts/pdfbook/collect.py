@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, NavigableString
 
-from bookconf import LANGUAGES
+from bookconf import LANGUAGES, language_of
 from bookmanifest import Manifest, ManifestPage
 
 BOOK_LINK = "book:"
@@ -31,10 +31,6 @@ WIDE_TABLE_COLUMNS = 6
 # whole file in the repository (or to the page on the site): decided once for the whole book.
 LONG_LISTING = 60
 EXCERPT_LINES = 40
-EXCERPT_NOTE = {
-    "zh": "（节选：全文共 {total} 行，此处为前 {shown} 行。完整文件：{link}）",
-    "en": "(Excerpt: the first {shown} of {total} lines. The whole file: {link})",
-}
 # Never given typographic quotes: code, and anything shown verbatim.
 VERBATIM = {"code", "pre", "kbd", "samp", "script", "style", "tt", "var"}
 # Not for paper: heading permalinks (¶), interactive parts, and blocks the pages mark as web-only.
@@ -71,9 +67,9 @@ class Chapter:
 def chapter_key(src: str) -> str:
     """A chapter's key from its source: 'training/model-memory.en.md' -> 'training-model-memory'."""
     stem = src[: -len(".md")]
-    for spec in LANGUAGES.values():
-        if spec["suffix"] and stem.endswith(spec["suffix"]):
-            stem = stem[: -len(spec["suffix"])]
+    for lang in LANGUAGES.values():
+        if lang.suffix and stem.endswith(lang.suffix):
+            stem = stem[: -len(lang.suffix)]
     stem = stem.replace("/", "-")
     return re.sub(r"[^a-z0-9-]", "-", stem.lower()) or "home"
 
@@ -143,26 +139,20 @@ def prepare(article_html: str, url: str, key: str, src: str, site: Path, url_to_
         header = table.find("tr")
         if header is not None and len(header.find_all(["th", "td"])) > WIDE_TABLE_COLUMNS:
             table["class"] = table.get("class", []) + ["wide"]
-    lang = page_language(src)
+    lang = LANGUAGES[language_of(Path(src))]
     for pre in article.find_all("pre"):
-        shorten_long_listing(soup, pre, lang, src, repo_url, site_url, url)
+        shorten_long_listing(soup, pre, lang.t("book.excerpt"), src, repo_url, site_url, url)
         if for_print:
             mark_long_code_lines(soup, pre)
-    if lang == "en":
+    if lang.smart_quotes:
         smarten(article)
     return title, article.decode_contents(), article.get_text()
 
 
-def page_language(src: str) -> str:
-    for code, spec in LANGUAGES.items():
-        if spec["suffix"] and src[: -len(".md")].endswith(spec["suffix"]):
-            return code
-    return next(code for code, spec in LANGUAGES.items() if not spec["suffix"])
-
-
-def shorten_long_listing(soup: BeautifulSoup, pre, lang: str, src: str, repo_url: str, site_url: str,
+def shorten_long_listing(soup: BeautifulSoup, pre, excerpt_note: str, src: str, repo_url: str, site_url: str,
                          url: str) -> None:
-    """Cut a listing of more than LONG_LISTING lines to its first EXCERPT_LINES, and say where the rest is."""
+    """Cut a listing of more than LONG_LISTING lines to its first EXCERPT_LINES, and say where the rest is
+    (excerpt_note, in the page's language, has {total}, {shown} and {link})."""
     text = pre.get_text()
     total = text.rstrip("\n").count("\n") + 1
     if total <= LONG_LISTING:
@@ -190,7 +180,7 @@ def shorten_long_listing(soup: BeautifulSoup, pre, lang: str, src: str, repo_url
         else:
             seen += len(lines) - 1
     note = soup.new_tag("p", attrs={"class": "listing-excerpt"})
-    before, _, after = EXCERPT_NOTE[lang].partition("{link}")
+    before, _, after = excerpt_note.partition("{link}")
     note.append(before.format(total=total, shown=EXCERPT_LINES))
     link = soup.new_tag("a", href=href)
     link.string = path or href
@@ -243,9 +233,9 @@ def rewrite_link(href: str, base: str, key: str, site: Path, url_to_key: dict[st
     if page_path in url_to_key:
         chapter = url_to_key[page_path]
         return f"{BOOK_LINK}{chapter}--{target.fragment}" if target.fragment else f"{BOOK_LINK}{chapter}"
-    for spec in LANGUAGES.values():
-        if spec["prefix"] and path.startswith(spec["prefix"]):
-            path = path[len(spec["prefix"]):]
+    for lang in LANGUAGES.values():
+        if lang.prefix and path.startswith(lang.prefix):
+            path = path[len(lang.prefix):]
     if (site / path).is_file() and not path.startswith(("pdf/", "assets/")):
         return f"{repo_url.rstrip('/')}/blob/main/docs/{path}"
     return site_url.rstrip("/") + "/" + path

@@ -25,6 +25,7 @@ import lxml.etree
 import lxml.html
 
 from .collect import BOOK_LINK, BookError, Chapter
+from .cover import CoverInfo
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -36,17 +37,10 @@ DROP_ATTRIBUTES = {"tabindex", "onclick", "align", "border", "valign", "width", 
 
 
 @dataclass
-class EpubInfo:
-    lang: str          # html lang: zh-CN, en
-    title: str
-    subtitle: str
-    authors: str
-    date: str          # YYYY-MM-DD
-    version: str
-    identifier_seed: str
-    toc_title: str
-    cover_labels: dict[str, str]
-    language_name: str
+class EpubInfo(CoverInfo):
+    identifier_seed: str           # the package's uuid5 is made from it: one per language and site
+    cover_labels: dict[str, str]   # the cover's words for language, date, version, licence, cover
+    cover_wrap: tuple[int, int]    # characters per line of the cover image's title and subtitle
 
 
 def xhtml_document(lang: str, title: str, body: str, epub_type: str = "") -> bytes:
@@ -153,7 +147,7 @@ def nav_document(info: EpubInfo, chapters: list[Chapter], sections: dict[str, li
     if open_part:
         items.append("</ol></li>")
     first = chapters[0].key
-    cover_name = "封面" if info.lang.startswith("zh") else "Cover"
+    cover_name = info.cover_labels["cover"]
     body = (f'<nav epub:type="toc" id="toc"><h1>{esc(info.toc_title)}</h1><ol>'
             f'<li><a href="text/cover.xhtml">{esc(cover_name)}</a></li>{"".join(items)}</ol></nav>'
             '<nav epub:type="landmarks" hidden="hidden"><ol>'
@@ -167,8 +161,8 @@ def nav_document(info: EpubInfo, chapters: list[Chapter], sections: dict[str, li
 def cover_svg(info: EpubInfo) -> bytes:
     """A plain typographic cover: the title, subtitle and edition on a coloured panel."""
     esc = html.escape
-    words = wrap(info.title, 16 if info.lang.startswith("zh") else 22)
-    sub = wrap(info.subtitle, 20 if info.lang.startswith("zh") else 34)
+    words = wrap(info.title, info.cover_wrap[0])
+    sub = wrap(info.subtitle, info.cover_wrap[1])
     lines = "".join(f'<text x="80" y="{330 + 78 * i}" font-size="64" font-weight="700" fill="#ffffff">{esc(w)}</text>'
                     for i, w in enumerate(words))
     top = 330 + 78 * len(words) + 40

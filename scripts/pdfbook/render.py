@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,11 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
     write_atomically(meta, json.dumps({"pages": len(document.pages), "anchors": anchors, "headings": headings,
                                        "warnings": handler.messages}, ensure_ascii=False).encode())
     return Rendered(key, pdf, len(document.pages), anchors, headings, handler.messages, cached=False)
+
+
+# (html, style sheets after book.css, cache name) -> PDF bytes; build_pdf.py runs it in a worker
+# process, so that this one never starts Pango (its threads do not survive fork).
+RenderSmall = Callable[[str, tuple[str, ...], str], bytes]
 
 
 def render_whole(html: str, stylesheets: tuple[str, ...], cache_dir: Path, name: str) -> bytes:

@@ -161,6 +161,22 @@ def subset_file(path: Path, index: int, glyphs: set[int]) -> tuple[bytes, bool]:
     return out.getvalue(), "CFF " in font
 
 
+def glyph_widths(array) -> dict[int, float]:
+    """A CID font's /W array as {glyph id: width}: runs of 'c [w1 w2 ...]' and 'first last w'."""
+    items, widths, i = list(array), {}, 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            for offset, width in enumerate(items[i + 1]):
+                widths[first + offset] = float(width)
+            i += 2
+        else:
+            for glyph in range(first, int(items[i + 1]) + 1):
+                widths[glyph] = float(items[i + 2])
+            i += 3
+    return widths
+
+
 def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]]) -> dict:
     """Replace every chapter's subset of a known font file with one book-wide font; returns figures."""
     groups: dict[str, list] = {}
@@ -184,7 +200,6 @@ def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]]) -> dict:
                 continue
             merged[font.objgen] = font
             cid = font.DescendantFonts[0]
-            from .assemble import glyph_widths  # noqa: PLC0415 (assemble imports this module)
             widths.update(glyph_widths(cid.W))
             if "/ToUnicode" in font:
                 for glyph, text in parse_to_unicode(font.ToUnicode).items():

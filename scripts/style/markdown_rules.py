@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .common import Problem, read_lines, shown
+from mdlines import FENCE_OPEN, TEXT, read
+
+from .common import Problem, shown
 
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+\S")
 # Lines that end a paragraph by themselves: after these a list may start directly.
@@ -26,16 +28,16 @@ INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 def check_file(path: Path) -> list[Problem]:
     problems: list[Problem] = []
     where = shown(path)
-    lines = read_lines(path.read_text(encoding="utf-8"))
+    lines = read(path.read_text(encoding="utf-8")).lines
     # Per block (lines between blank lines): does it hold a list item yet?
     list_in_block = False
     previous = None
     for line in lines:
-        if line.fence_open and not line.fence_info:
+        if line.kind == FENCE_OPEN and not line.info:
             problems.append(Problem(where, line.number, "fence-language",
                                     "fenced code block without a language "
                                     "(write ```text for plain output)"))
-        if line.in_code:
+        if line.kind != TEXT:  # fenced code, front matter
             previous = None
             list_in_block = False
             continue

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from codespell_lib import main as codespell_main
 
-from .common import Problem, read_lines, shown
+from mdlines import TEXT, read
+
+from .common import Problem, shown
 
 RULE = "spelling"
 INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
@@ -29,8 +31,8 @@ REPORT = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?P<what>.+)$")
 def prose_only(text: str) -> str:
     """The file's text with code, URLs and link targets replaced by spaces."""
     out = []
-    for line in read_lines(text):
-        if line.in_code:
+    for line in read(text).lines:
+        if line.kind != TEXT:
             out.append("")
             continue
         masked = line.text

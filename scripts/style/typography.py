@@ -19,7 +19,9 @@ from pathlib import Path
 
 import autocorrect_py
 
-from .common import Problem, read_lines, shown
+from mdlines import TEXT, read
+
+from .common import Problem, shown
 
 CONFIG = """
 rules:
@@ -64,8 +66,8 @@ def describe(old: str, new: str, context: int = 5) -> str:
 
 
 def prose_lines(path: Path):
-    for line in read_lines(path.read_text(encoding="utf-8")):
-        if line.in_code or not line.text.strip() or SKIP.match(line.text) or not CJK.search(line.text):
+    for line in read(path.read_text(encoding="utf-8")).lines:
+        if line.kind != TEXT or not line.text.strip() or SKIP.match(line.text) or not CJK.search(line.text):
             continue
         yield line
 

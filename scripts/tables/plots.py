@@ -1,126 +1,23 @@
-"""Build-time SVG plots of the comparison data (matplotlib, Agg, no pyplot state).
+"""Build-time SVG plots of the comparison data (matplotlib, Agg, no pyplot state): one function a plot.
 
-Text is kept as path glyphs (matplotlib's default svg.fonttype 'path') so the PDF step
-does not need the fonts; output is deterministic (fixed svg.hashsalt, no date).
-Chinese labels use "Noto Sans CJK SC" when installed; without a CJK font the Chinese
-plots fall back to English labels rather than drawing empty boxes.
+plotstyle.py sets how they look (fonts, colour themes, deterministic SVG); render_plot() is the
+entry point the data_tables hook calls.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import math
 import textwrap
-from functools import cache
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.patches
 import matplotlib.ticker
-from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .plotstyle import THEMES, colors_for, has_font, plot_language, rc_params, to_svg
 from .render import PLOT_NAMES, _num, sort_by_bf16
 from .strings import plot_meta, strings
-
-log = logging.getLogger("mkdocs.hooks.data_tables")
-
-CJK_FONT = "Noto Sans CJK SC"
-LATIN_FONT = "DejaVu Sans"
-
-# Colour-blind-safe palette (Okabe-Ito), assigned in order of first appearance.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
-
-# One SVG per colour scheme of the site: "light" for Material's default scheme (and the PDF),
-# "dark" for its slate scheme. Each has an opaque background, so the file also reads on its
-# own when a reader opens it full-size. The dark palette keeps the Okabe-Ito hues, lightened
-# to stay above 3:1 against the background; black becomes light grey.
-THEMES = {
-    "light": {
-        "background": "#ffffff", "text": "#000000", "muted": "#666666", "guide": "#888888",
-        "grid": "#dddddd", "edge": "#ffffff", "palette": PALETTE,
-    },
-    "dark": {
-        "background": "#1e2029", "text": "#e2e4e9", "muted": "#a9adb8", "guide": "#8a8f9c",
-        "grid": "#3a3e4b", "edge": "#1e2029",
-        "palette": ["#4fa3e0", "#f0804a", "#2ec4a0", "#e29ac9", "#f2b441", "#8fd3f5",
-                    "#d0d0d0", "#f0e442"],
-    },
-}
-
-
-def _find(family: str) -> bool:
-    try:
-        font_manager.findfont(font_manager.FontProperties(family=family),
-                              fallback_to_default=False)
-        return True
-    except ValueError:
-        return False
-
-
-@cache
-def has_font(family: str) -> bool:
-    if _find(family):
-        return True
-    # matplotlib's font cache may predate the font's installation: register the
-    # system's CJK font files directly and look again.
-    for path in font_manager.findSystemFonts():
-        if "CJK" in path:
-            try:
-                font_manager.fontManager.addfont(path)
-            except (OSError, RuntimeError, ValueError):
-                continue
-    return _find(family)
-
-
-def plot_language(lang: str) -> str:
-    """Language actually used for labels: 'zh' needs a CJK font, else English."""
-    if lang == "zh" and not has_font(CJK_FONT):
-        log.info("data_tables: font %r not installed; Chinese plots use English labels", CJK_FONT)
-        return "en"
-    return "en" if lang == "en" else "zh"
-
-
-def _rc(lang: str, theme: dict) -> dict:
-    families = [LATIN_FONT, CJK_FONT] if lang == "zh" else [LATIN_FONT]
-    return {
-        "figure.facecolor": theme["background"],
-        "axes.facecolor": theme["background"],
-        "savefig.facecolor": theme["background"],
-        "text.color": theme["text"],
-        "axes.labelcolor": theme["text"],
-        "axes.titlecolor": theme["text"],
-        "axes.edgecolor": theme["text"],
-        "xtick.color": theme["text"],
-        "ytick.color": theme["text"],
-        "legend.labelcolor": theme["text"],
-        "svg.hashsalt": "ml-engineering-book-data-plots",
-        "svg.fonttype": "path",
-        "font.family": families,
-        "font.size": 9,
-        "axes.titlesize": 11,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.unicode_minus": False,
-    }
-
-
-def _colors(keys, palette=PALETTE):
-    mapping = {}
-    for k in keys:
-        if k not in mapping:
-            mapping[k] = palette[len(mapping) % len(palette)]
-    return mapping
-
-
-def _to_svg(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    return buf.getvalue()
 
 
 def _overlaps(a, b, pad=1.0) -> bool:
@@ -140,9 +37,9 @@ def plot_roofline(data: dict, lang: str, theme: dict = THEMES["light"]) -> bytes
         key = (round(bw, 3), round(bf16, 1))
         points.setdefault(key, []).append(row["model"])
         vendors.setdefault(key, row["vendor"])
-    colors = _colors((vendors[k] for k in points), theme["palette"])
+    colors = colors_for((vendors[k] for k in points), theme["palette"])
 
-    with matplotlib.rc_context(_rc(lang, theme)):
+    with matplotlib.rc_context(rc_params(lang, theme)):
         fig = Figure(figsize=(7.5, 5.2))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -210,7 +107,7 @@ def plot_roofline(data: dict, lang: str, theme: dict = THEMES["light"]) -> bytes
                                    ha=ha, va=va, fontsize=7, zorder=4)
                 chosen = text.get_window_extent(renderer)
             placed.append(chosen)
-        return _to_svg(fig)
+        return to_svg(fig)
 
 
 def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt,
@@ -220,8 +117,8 @@ def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt,
     # group by family (order of first appearance), then by year within a family
     family_order = list(dict.fromkeys(r["family"] for r in rows))
     rows = sorted(rows, key=lambda r: (family_order.index(r["family"]), r["year"], r["name"]))
-    colors = _colors(family_order, theme["palette"])
-    with matplotlib.rc_context(_rc(lang, theme)):
+    colors = colors_for(family_order, theme["palette"])
+    with matplotlib.rc_context(rc_params(lang, theme)):
         fig = Figure(figsize=(7.5, 0.9 + 0.28 * len(rows)))
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
@@ -251,7 +148,7 @@ def _bars(rows, value_key: str, lang: str, title: str, xlabel: str, unit_fmt,
         ax.set_axisbelow(True)
         handles = [matplotlib.patches.Patch(color=colors[f], label=f) for f in family_order]
         ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False)
-        return _to_svg(fig)
+        return to_svg(fig)
 
 
 def _fmt_int(v: float) -> str:
@@ -282,7 +179,7 @@ def plot_loss_patterns(data: dict, lang: str, theme: dict = THEMES["light"]) -> 
     s = strings(lang)
     columns = 3
     rows = math.ceil(len(patterns) / columns)
-    with matplotlib.rc_context(_rc(lang, theme)):
+    with matplotlib.rc_context(rc_params(lang, theme)):
         fig = Figure(figsize=(7.2, 2.15 * rows))
         FigureCanvasAgg(fig)
         axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
@@ -312,7 +209,7 @@ def plot_loss_patterns(data: dict, lang: str, theme: dict = THEMES["light"]) -> 
         for row in axes:
             row[0].set_ylabel(s["plot_loss_y"], fontsize=8)
         fig.tight_layout()
-        return _to_svg(fig)
+        return to_svg(fig)
 
 
 PLOTTERS = {

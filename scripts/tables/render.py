@@ -7,8 +7,11 @@ shrink it; Material wraps every table in a horizontally scrolling container on s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from urllib.parse import urlparse
+
+from scripts.languages import language
 
 from .schema import UNSUPPORTED
 from .strings import strings
@@ -131,7 +134,7 @@ def _notes(rows: list[dict], label: Callable[[dict], str], lang: str) -> list[st
     if not items:
         return []
     lines = [f"**{strings(lang)['notes_title']}**", ""]
-    sep = "：" if lang == "zh" else ": "
+    sep = language(lang).t("colon")
     lines += [f"- **{_cell(name)}**{sep}{text}" for name, text in items]
     lines.append("")
     return lines
@@ -143,70 +146,73 @@ def _wrap(caption: str, table: list[str], after: list[str]) -> str:
     return "\n".join(body) + "\n"
 
 
+# A column: its header, its alignment ("l", "r" or "c") and the cell text of a row.
+Column = tuple[str, str, Callable[[dict], str]]
+
+
+def _number(field: str, lang: str) -> Callable[[dict], str]:
+    return lambda row: fmt_number(row[field], lang)
+
+
+def _sourced_table(lang: str, caption: str, rows: list[dict], columns: list[Column],
+                   legends: tuple[str, ...], notes_label: Callable[[dict], str] | None = None) -> str:
+    """A table whose last column numbers each row's sources, followed by the legends (string keys),
+    the rows' notes (when notes_label names them) and the numbered source list."""
+    s = strings(lang)
+    src = _Sources()
+    body = [[cell(row) for _, _, cell in columns] + [src.refs(row)] for row in rows]
+    headers = [head for head, _, _ in columns] + [s["src"]]
+    table = _table(headers, body, [align for _, align, _ in columns] + ["l"])
+    after = [line for key in legends for line in (s[key], "")]
+    if notes_label is not None:
+        after += _notes(rows, notes_label, lang)
+    return _wrap(s[caption], table, after + src.markdown(lang))
+
+
 def render_accelerator_tflops(data: dict, lang: str) -> str:
     s = strings(lang)
-    rows = sort_by_bf16(data["accelerators"])
-    src = _Sources()
-    headers = [s["accelerator"], "FP64", "TF32", "BF16", "FP8", "FP4", s["int8"], s["src"]]
-    body = []
-    for r in rows:
-        cells = [accelerator_label(r, lang)]
-        cells += [fmt_number(r["tflops"][d], lang) for d in TFLOPS_COLUMNS]
-        cells.append(src.refs(r))
-        body.append(cells)
-    table = _table(headers, body, ["l"] + ["r"] * 6 + ["l"])
-    after = [s["legend_common"], ""]
-    after += _notes(rows, lambda r: accelerator_label(r, lang), lang)
-    after += src.markdown(lang)
-    return _wrap(s["tflops_caption"], table, after)
+    heads = ("FP64", "TF32", "BF16", "FP8", "FP4", s["int8"])
+    label = functools.partial(accelerator_label, lang=lang)
+    columns = [(s["accelerator"], "l", label)]
+    columns += [(head, "r", lambda row, d=d: fmt_number(row["tflops"][d], lang))
+                for head, d in zip(heads, TFLOPS_COLUMNS)]
+    return _sourced_table(lang, "tflops_caption", sort_by_bf16(data["accelerators"]), columns,
+                          ("legend_common",), label)
 
 
 def render_accelerator_memory(data: dict, lang: str) -> str:
     s = strings(lang)
-    rows = sort_by_bf16(data["accelerators"])
-    src = _Sources()
-    headers = [s["accelerator"], s["mem_gb"], s["mem_type"], s["mem_bw"], s["tdp"],
-               s["ridge"], s["per_watt"], s["src"]]
-    body = []
-    for r in rows:
-        body.append([
-            accelerator_label(r, lang),
-            fmt_number(r["memory_gb"], lang),
-            r["memory_type"],
-            fmt_number(r["memory_bw_tbs"], lang),
-            fmt_number(r["tdp_w"], lang),
-            fmt_number(ridge_point(r), lang),
-            fmt_number(tflops_per_watt(r), lang),
-            src.refs(r),
-        ])
-    table = _table(headers, body, ["l", "r", "l", "r", "r", "r", "r", "l"])
-    after = [s["memory_legend"], "", s["legend_common"], ""] + src.markdown(lang)
-    return _wrap(s["memory_caption"], table, after)
+    columns = [
+        (s["accelerator"], "l", functools.partial(accelerator_label, lang=lang)),
+        (s["mem_gb"], "r", _number("memory_gb", lang)),
+        (s["mem_type"], "l", lambda row: row["memory_type"]),
+        (s["mem_bw"], "r", _number("memory_bw_tbs", lang)),
+        (s["tdp"], "r", _number("tdp_w", lang)),
+        (s["ridge"], "r", lambda row: fmt_number(ridge_point(row), lang)),
+        (s["per_watt"], "r", lambda row: fmt_number(tflops_per_watt(row), lang)),
+    ]
+    return _sourced_table(lang, "memory_caption", sort_by_bf16(data["accelerators"]), columns,
+                          ("memory_legend", "legend_common"))
 
 
 def render_hbm(data: dict, lang: str) -> str:
     s = strings(lang)
-    rows = sorted(data["hbm"], key=lambda r: r["year"])
-    src = _Sources()
-    headers = [s["generation"], s["year"], s["pin_rate"], s["bus"], s["height"],
-               s["cap_stack"], s["bw_stack"], s["src"]]
-    body = []
-    for r in rows:
-        height = r["max_stack_height"]
-        body.append([
-            r["generation"],
-            str(r["year"]),
-            fmt_number(r["data_rate_gbps"], lang),
-            fmt_number(r["interface_bits"], lang),
-            s["unknown"] if height is None else f"{fmt_number(height, lang)}-Hi",
-            fmt_number(r["capacity_per_stack_gb"], lang),
-            fmt_number(r["bandwidth_per_stack_gbs"], lang),
-            src.refs(r),
-        ])
-    table = _table(headers, body, ["l", "r", "r", "r", "r", "r", "r", "l"])
-    after = [s["hbm_legend"], ""] + _notes(rows, lambda r: r["generation"], lang)
-    after += src.markdown(lang)
-    return _wrap(s["hbm_caption"], table, after)
+
+    def height(row: dict) -> str:
+        value = row["max_stack_height"]
+        return s["unknown"] if value is None else f"{fmt_number(value, lang)}-Hi"
+
+    columns = [
+        (s["generation"], "l", lambda row: row["generation"]),
+        (s["year"], "r", lambda row: str(row["year"])),
+        (s["pin_rate"], "r", _number("data_rate_gbps", lang)),
+        (s["bus"], "r", _number("interface_bits", lang)),
+        (s["height"], "r", height),
+        (s["cap_stack"], "r", _number("capacity_per_stack_gb", lang)),
+        (s["bw_stack"], "r", _number("bandwidth_per_stack_gbs", lang)),
+    ]
+    rows = sorted(data["hbm"], key=lambda row: row["year"])
+    return _sourced_table(lang, "hbm_caption", rows, columns, ("hbm_legend",), lambda row: row["generation"])
 
 
 def _link_label(row: dict, lang: str) -> str:
@@ -218,38 +224,26 @@ def _link_label(row: dict, lang: str) -> str:
 
 def render_intra_node(data: dict, lang: str) -> str:
     s = strings(lang)
-    rows = data["intra_node"]
-    src = _Sources()
-    headers = [s["link"], s["used_in"], s["per_dir"], s["bidir"], s["src"]]
-    body = [[
-        _link_label(r, lang),
-        r["used_in"][lang],
-        fmt_number(r["per_direction_gbs"], lang),
-        fmt_number(r["bidirectional_gbs"], lang),
-        src.refs(r),
-    ] for r in rows]
-    table = _table(headers, body, ["l", "l", "r", "r", "l"])
-    after = [s["intra_legend"], "", s["legend_common"], ""]
-    after += _notes(rows, lambda r: r["name"], lang) + src.markdown(lang)
-    return _wrap(s["intra_caption"], table, after)
+    columns = [
+        (s["link"], "l", lambda row: _link_label(row, lang)),
+        (s["used_in"], "l", lambda row: row["used_in"][lang]),
+        (s["per_dir"], "r", _number("per_direction_gbs", lang)),
+        (s["bidir"], "r", _number("bidirectional_gbs", lang)),
+    ]
+    return _sourced_table(lang, "intra_caption", data["intra_node"], columns,
+                          ("intra_legend", "legend_common"), lambda row: row["name"])
 
 
 def render_inter_node(data: dict, lang: str) -> str:
     s = strings(lang)
-    rows = data["inter_node"]
-    src = _Sources()
-    headers = [s["fabric"], s["port"], s["per_accel"], s["node_design"], s["src"]]
-    body = [[
-        r["name"],
-        fmt_number(r["port_gbps"], lang),
-        fmt_number(r["per_accelerator_gbps"], lang),
-        r["node_design"][lang],
-        src.refs(r),
-    ] for r in rows]
-    table = _table(headers, body, ["l", "r", "r", "l", "l"])
-    after = [s["inter_legend"], "", s["legend_unknown"], ""]
-    after += _notes(rows, lambda r: r["name"], lang) + src.markdown(lang)
-    return _wrap(s["inter_caption"], table, after)
+    columns = [
+        (s["fabric"], "l", lambda row: row["name"]),
+        (s["port"], "r", _number("port_gbps", lang)),
+        (s["per_accel"], "r", _number("per_accelerator_gbps", lang)),
+        (s["node_design"], "l", lambda row: row["node_design"][lang]),
+    ]
+    return _sourced_table(lang, "inter_caption", data["inter_node"], columns,
+                          ("inter_legend", "legend_unknown"), lambda row: row["name"])
 
 
 RENDERERS = {

@@ -21,7 +21,7 @@ CALC_PAGES = [
     ("checkpoint", "storage/"),
     ("checkpoint", "training/fault-tolerance/"),
 ]
-CASES = [(lang, calc, LANGUAGES[lang]["prefix"] + path) for lang in LANGUAGES for calc, path in CALC_PAGES]
+CASES = [(lang, calc, LANGUAGES[lang].prefix + path) for lang in LANGUAGES for calc, path in CALC_PAGES]
 IDS = [f"{lang}:{path}" for lang, _, path in CASES]
 GIB = 2**30
 

@@ -10,7 +10,7 @@ from bookconf import LANGUAGES, PARTS
 
 pytestmark = pytest.mark.browser
 
-EN = LANGUAGES["en"]["prefix"]  # "en/"
+EN = LANGUAGES["en"].prefix  # "en/"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -29,11 +29,11 @@ def test_language_switcher_round_trip(open_page, base_url, part):
     with page.expect_navigation(wait_until="domcontentloaded"):
         pick_language(page, "en")
     assert page.url == f"{base_url}{EN}{part}/", f"English entry on /{part}/ led to {page.url}"
-    assert page.locator("html").get_attribute("lang") == LANGUAGES["en"]["html_lang"]
+    assert page.locator("html").get_attribute("lang") == LANGUAGES["en"].html_lang
     with page.expect_navigation(wait_until="domcontentloaded"):
         pick_language(page, "zh")
     assert page.url == start, f"Chinese entry on /{EN}{part}/ led to {page.url}"
-    assert page.locator("html").get_attribute("lang") == LANGUAGES["zh"]["html_lang"]
+    assert page.locator("html").get_attribute("lang") == LANGUAGES["zh"].html_lang
 
 
 def color_scheme(page) -> str:

@@ -12,8 +12,8 @@ from bookconf import LANGUAGES, PARTS
 pytestmark = pytest.mark.browser
 
 # (language, path below the site root) for the home page and one chapter of each part.
-HOME_PAGES = [(lang, spec["prefix"]) for lang, spec in LANGUAGES.items()]
-PART_PAGES = [(lang, f"{spec['prefix']}{part}/") for lang, spec in LANGUAGES.items() for part in PARTS]
+HOME_PAGES = [(lang, spec.prefix) for lang, spec in LANGUAGES.items()]
+PART_PAGES = [(lang, f"{spec.prefix}{part}/") for lang, spec in LANGUAGES.items() for part in PARTS]
 SEVERE = ("serious", "critical")
 
 
@@ -22,7 +22,7 @@ def test_home_page_renders_without_errors(open_page, lang, path):
     page, reader = open_page()
     response = page.goto(path, wait_until="networkidle")
     assert response.status == 200, f"{page.url}: HTTP {response.status}"
-    assert page.locator("html").get_attribute("lang") == LANGUAGES[lang]["html_lang"]
+    assert page.locator("html").get_attribute("lang") == LANGUAGES[lang].html_lang
     assert page.locator("article.md-content__inner h1").first.is_visible()
     # The stylesheet applied (Material's header is fixed/sticky only when its CSS loaded).
     assert page.locator("header.md-header").evaluate("el => getComputedStyle(el).position") in ("sticky", "fixed")
@@ -98,7 +98,7 @@ def test_nothing_is_requested_from_another_host(open_page, foreign_requests):
     switcher, search, phone and axe-core tests' pages asked for.
     """
     page, reader = open_page()
-    page.goto(LANGUAGES["en"]["prefix"], wait_until="networkidle")
+    page.goto(LANGUAGES["en"].prefix, wait_until="networkidle")
     page.goto("", wait_until="networkidle")
     page.keyboard.press("/")
     page.locator(".book-search__input").press_sequentially("GPU")

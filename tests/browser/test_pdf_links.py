@@ -20,7 +20,7 @@ def local_file(site, base_url: str, url: str):
     return site.joinpath(*[part for part in path[len(root):].split("/") if part])
 
 
-@pytest.mark.parametrize("path", [LANGUAGES["zh"]["prefix"], f"{LANGUAGES['en']['prefix']}{PARTS[-1]}/"])
+@pytest.mark.parametrize("path", [LANGUAGES["zh"].prefix, f"{LANGUAGES['en'].prefix}{PARTS[-1]}/"])
 def test_header_pdf_links_download_pdfs(open_page, built_site, base_url, path):
     page, _ = open_page()
     page.goto(path)

@@ -54,9 +54,9 @@ def hit(results: list[dict], expected: list[str], root: str) -> bool:
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_search_relevance(open_page, base_url, lang):
     page, reader = open_page()
-    page.goto(LANGUAGES[lang]["prefix"])
+    page.goto(LANGUAGES[lang].prefix)
     open_search(page)
-    root = urlsplit(base_url).path + LANGUAGES[lang]["prefix"]
+    root = urlsplit(base_url).path + LANGUAGES[lang].prefix
     misses = []
     for case in QUERIES[lang]:
         results = search(page, case["query"])
@@ -77,13 +77,13 @@ def test_queries_cover_both_languages_well():
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_search_loads_nothing_until_opened_and_stays_in_its_language(open_page, base_url, lang):
     page, reader = open_page()
-    page.goto(LANGUAGES[lang]["prefix"], wait_until="networkidle")
+    page.goto(LANGUAGES[lang].prefix, wait_until="networkidle")
     assert not [url for url in reader.urls if "/pagefind/" in url], "search files loaded before the reader searched"
     open_search(page)
     results = search(page, "NCCL")
     assert results, f"the {lang} search for NCCL found nothing"
     assert [url for url in reader.urls if "/pagefind/" in url], "no search files were loaded for a query"
-    english = urlsplit(base_url).path + LANGUAGES["en"]["prefix"]
+    english = urlsplit(base_url).path + LANGUAGES["en"].prefix
     urls = [urlsplit(r["url"]).path for r in results]
     if lang == "en":
         assert all(url.startswith(english) for url in urls), urls
@@ -153,14 +153,14 @@ def test_language_switcher_keeps_the_section(open_page, base_url, target):
     menu.hover()
     with page.expect_navigation():
         menu.locator("a.md-select__link[hreflang='en']").click()
-    assert page.url == f"{base_url}{LANGUAGES['en']['prefix']}{path}#{anchor}"
+    assert page.url == f"{base_url}{LANGUAGES['en'].prefix}{path}#{anchor}"
     assert page.locator(f"[id='{anchor}']").count() == 1
     reader.assert_clean()
 
 
 def test_english_404_for_a_missing_english_address(open_page, base_url):
     page, _ = open_page()
-    response = page.goto(f"{LANGUAGES['en']['prefix']}no/such/page/")
+    response = page.goto(f"{LANGUAGES['en'].prefix}no/such/page/")
     assert response.status == 404
     page.wait_for_function("document.documentElement.lang === 'en'")
     heading = page.locator("article h1").inner_text()

@@ -5,9 +5,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import importlib.util
+
 import pytest
 
-torch = pytest.importorskip("torch")
+# The scripts run in subprocesses; collecting these tests must not import torch (seconds per worker).
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
 
 DEBUG_DIR = Path(__file__).resolve().parents[2] / "docs" / "debug"
 NAN_DETECTOR = DEBUG_DIR / "nan_detector.py"

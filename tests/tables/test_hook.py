@@ -55,11 +55,17 @@ def test_plot_marker_links_relative_svg():
     ("network/index.en.md", "zh", "en"),
     ("network/index.md", "zh", "zh"),
     ("network/index.md", "en", "en"),
-    ("index.md", "zh_CN", "zh"),
 ])
 def test_page_language(src, build, expected):
     hook = get_hook()
     assert hook.page_language(src, build) == expected
+
+
+def test_a_build_language_the_registry_lacks_is_named():
+    from scripts.languages import LanguageError
+
+    with pytest.raises(LanguageError, match="'xx'"):
+        get_hook().page_language("index.md", "xx")
 
 
 def test_plots_are_deterministic_path_svg():

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from table_helpers import FIXTURES, ROOT, get_data
 
 from scripts.tables.schema import (
@@ -94,7 +95,7 @@ def test_unknown_dtype_availability_and_units():
     issues = issues_of(FIXTURES / "unknown_dtype.yaml")
     prefix = "tests/fixtures/tables/unknown_dtype.yaml: "
     assert any(i.startswith(prefix + "row 'H100 SXM': field 'fp12': unknown dtype") for i in issues)
-    assert prefix + "row 'H100 SXM': field 'availability': expected one of ga, announced, got 'soon'" in issues
+    assert prefix + "row 'H100 SXM': field 'availability': expected 'ga' or 'announced', got 'soon'" in issues
     assert prefix + "field 'units.tflops': expected 'TFLOPS', got 'GFLOPS'" in issues
 
 
@@ -113,3 +114,51 @@ def test_cli_fails_on_broken_fixture():
     assert result.returncode == 1
     assert ("tests/fixtures/tables/string_in_number.yaml: row 'H100 SXM': field 'bf16': "
             "expected a number, got 'fast'") in result.stderr
+
+
+def _broken(tmp_path, change) -> list[str]:
+    """The issues of data/accelerators.yaml with one change made to its first row (or the file)."""
+    doc = yaml.safe_load((ROOT / "data" / "accelerators.yaml").read_text(encoding="utf-8"))
+    doc["accelerators"][0]["model"] = "Test row"
+    change(doc, doc["accelerators"][0])
+    path = tmp_path / "accelerators.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    return [issue.split(": ", 1)[1] for issue in issues_of(path)]
+
+
+ROW = "row 'Test row': field "
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda doc, r: r["tflops"].pop("fp4"), ROW + "'fp4': missing (use null for unknown or 'unsupported')"),
+    (lambda doc, r: r["tflops"].update(fp8=-1), ROW + "'fp8': expected a non-negative number, got -1"),
+    (lambda doc, r: r.update(tdp_w=True), ROW + "'tdp_w': expected a number, got bool True"),
+    (lambda doc, r: r.update(notes="x"), ROW + "'notes': expected a mapping with keys en, zh, got 'x'"),
+    (lambda doc, r: r.update(notes={"en": "a", "zh": "b", "fr": "c"}),
+     ROW + "'notes.fr': unknown language (known: en, zh)"),
+    (lambda doc, r: r.update(sources=[5]), ROW + "'sources[0]': expected a URL or {url, fields}, got int 5"),
+    (lambda doc, r: r.update(sources=["ftp://x"]),
+     ROW + "'sources[0]': expected an http(s) URL, got 'ftp://x'"),
+    (lambda doc, r: r.update(sources=[{"url": "https://a.org", "fields": ["bf16"], "page": 2}]),
+     ROW + "'sources[0].page': unknown key (use url and fields)"),
+    (lambda doc, r: r.update(sources=[{"url": "https://a.org", "fields": ["bf16", "colour"]}]),
+     ROW + "'sources[0].fields': unknown field 'colour'"),
+    (lambda doc, r: r.update(colour="red"), ROW + "'colour': unknown field"),
+    (lambda doc, r: doc["accelerators"].insert(0, "oops"), "row '#0': expected a mapping, got 'oops'"),
+    (lambda doc, r: doc.update(units="x"),
+     "field 'units': expected a mapping " + repr(SPECS["accelerators"].units)),
+    (lambda doc, r: doc.update(accelerators=[]), "field 'accelerators': expected a non-empty list of rows"),
+])
+def test_each_kind_of_problem_is_worded(tmp_path, change, expected):
+    assert expected in _broken(tmp_path, change)
+
+
+def test_loaded_rows_are_the_yaml_as_written():
+    doc = yaml.safe_load((ROOT / "data" / "accelerators.yaml").read_text(encoding="utf-8"))
+    assert get_data()["accelerators"] == doc["accelerators"]
+    assert isinstance(get_data()["accelerators"][0]["memory_gb"], int)  # not turned into a float
+
+
+def test_numbers_a_source_must_cover():
+    assert SPECS["accelerators"].numeric == ("memory_gb", "memory_bw_tbs", "tdp_w", *DTYPES)
+    assert SPECS["intra_node"].numeric == ("per_direction_gbs", "bidirectional_gbs")

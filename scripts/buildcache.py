@@ -1,0 +1,101 @@
+"""What one build process keeps between its builds: parsed data files, compiled templates, serve state.
+
+mkdocs-static-i18n builds the languages one after the other in one process, and `mkdocs serve`
+rebuilds in the same process, with a fresh config and the same modules. The expensive,
+language-independent work is done once per process here, keyed by what it depends on, and reused:
+
+* data files (YAML) are parsed once per version of the file (its mtime and size), with libyaml's
+  C loader where PyYAML has it. Callers must treat what they get as read-only: it is shared.
+* Jinja templates (Material's and overrides/) are compiled once per source text (an in-memory
+  bytecode cache that Jinja checks against the template's source on every load).
+* `mkdocs serve --dirty` state: after the first full build of a serve session, a reload renders
+  only the edited pages, so hooks that summarise the whole site (search index, llms.txt, the book
+  manifest) keep their previous output instead of rewriting it from a partial build.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_parsed: dict[tuple[str, str], tuple[tuple[int, int], Any]] = {}
+_many: dict[tuple[str, str], tuple[tuple, Any]] = {}
+
+
+def cached(path: str | os.PathLike, kind: str, parse: Callable[[Path], Any]) -> Any:
+    """parse(path), computed once per version of the file; kind names the parser (one cache entry each)."""
+    path = Path(path).resolve()
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    hit = _parsed.get((str(path), kind))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = parse(path)
+    _parsed[(str(path), kind)] = (stamp, value)
+    return value
+
+
+def cached_files(paths: list[Path], kind: str, compute: Callable[[], Any]) -> Any:
+    """compute(), once per version of the set of files it reads (their names, mtimes and sizes)."""
+    resolved = sorted(str(Path(path).resolve()) for path in paths)
+    stamp = tuple((name, os.stat(name).st_mtime_ns, os.stat(name).st_size) for name in resolved)
+    key = ("\0".join(resolved), kind)
+    hit = _many.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = compute()
+    _many[key] = (stamp, value)
+    return value
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text to Python objects, with the C loader when available (same results as yaml.safe_load)."""
+    return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader, C or Python
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    """A YAML file's content, parsed once per version of the file. Read-only: the object is shared."""
+    return cached(path, "yaml", lambda p: parse_yaml(p.read_text(encoding="utf-8")))
+
+
+class _TemplateCache(BytecodeCache):
+    """Compiled Jinja templates in memory, keyed by template name and checked against its source."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self._store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)  # Jinja drops it if the source checksum differs
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self._store.clear()
+
+
+TEMPLATES = _TemplateCache()
+
+# Set by scripts/hooks/fast_rebuild.py.
+serve = {"dirty": False, "builds_done": 0}
+
+
+def reusing_site_outputs() -> bool:
+    """True on a `mkdocs serve --dirty` reload: whole-site outputs from the first build stay as they are."""
+    return serve["dirty"] and serve["builds_done"] > 0
+
+# One instance per process: build code imports this module both as `buildcache` (scripts/ on
+# sys.path) and as `scripts.buildcache` (the repository root on sys.path); both names must reach
+# the same caches and the same serve state.
+sys.modules.setdefault("buildcache", sys.modules[__name__])
+sys.modules.setdefault("scripts.buildcache", sys.modules[__name__])

@@ -1,0 +1,1 @@
+"""What bench_site.py measures: timed builds, the live-reload time and the page weight."""

@@ -1,0 +1,112 @@
+"""`make serve` (scripts/serve.py) on a copy of the whole book: a one-page edit shows up after a
+dirty reload, with the page's language switcher, its data table and the whole-site outputs of the
+first build (search index, llms.txt, manifest) still in place; a broken link stops the reload."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import serve  # noqa: E402
+
+PAGE = "compute/accelerator/index.md"      # holds generated data tables
+URL_PATH = "/ml-engineering/compute/accelerator/"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Preview:
+    """scripts/serve.py running on a copy of the book, its log collected line by line."""
+
+    def __init__(self, book: Path):
+        self.port = free_port()
+        command = [sys.executable, str(book / "scripts" / "serve.py"), "--port", str(self.port)]
+        self.process = subprocess.Popen(command, cwd=book, env=serve.environment(), stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.lines: list[str] = []
+        threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True).start()
+
+    def wait_for(self, text: str, since: int = 0, timeout: float = 240) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines[since:]):
+                return
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        pytest.fail(f"no {text!r} from make serve; its log ends:\n" + "".join(self.lines[-25:]))
+
+    def get(self, path: str) -> str:
+        with urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as response:
+            return response.read().decode("utf-8")
+
+    def edit(self, page: Path, text: str) -> int:
+        seen = len(self.lines)
+        time.sleep(1.1)  # a later mtime than the first build's output, whatever the file system's granularity
+        page.write_text(text, encoding="utf-8")
+        return seen
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    copy = tmp_path / "book"
+    for name in ("docs", "scripts", "overrides", "data"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "CONTRIBUTING.md", "CONTRIBUTING.zh.md", "README.md"):
+        shutil.copy2(ROOT / name, copy / name)
+    return copy
+
+
+@pytest.mark.site
+def test_a_page_edit_reloads_with_everything_around_it(book: Path):
+    preview = Preview(book)
+    try:
+        preview.wait_for("Serving on")
+        first = preview.get(URL_PATH)
+        index_before = preview.get("/ml-engineering/pagefind/pagefind-entry.json")
+        llms_before = preview.get("/ml-engineering/llms.txt")
+        assert 'class="data-table"' in first or "data-table" in first
+        source = book / "docs" / PAGE
+        text = source.read_text(encoding="utf-8")
+        marker = "预览重载标记 reload-marker-7d1f"
+        seen = preview.edit(source, text.rstrip("\n") + f"\n\n{marker}\n")
+        preview.wait_for("Reloading browsers", since=seen)
+        assert not any("ERROR" in line for line in preview.lines[seen:]), "".join(preview.lines[seen:])
+        page = preview.get(URL_PATH)
+        assert marker in page, "the edit is not in the reloaded page"
+        assert "data-table" in page, "the reloaded page lost its generated tables"
+        assert 'hreflang="en"' in page and "/en/compute/accelerator/" in page, "the language switcher lost its twin"
+        # whole-site outputs of the first build are still served after the reload
+        # (a reload renders only the edited page: rewriting them would leave one page in each)
+        index = json.loads(preview.get("/ml-engineering/pagefind/pagefind-entry.json"))
+        assert set(index["languages"]) == {"zh-cn", "en"}, index
+        assert index == json.loads(index_before) and index["languages"]["en"]["page_count"] > 40
+        assert preview.get("/ml-engineering/llms.txt") == llms_before
+
+        # a broken link stops the reload, naming the file, as make book would
+        seen = preview.edit(source, text + "\n[broken](no-such-page.md)\n")
+        preview.wait_for("error happened during the rebuild", since=seen)
+        log = "".join(preview.lines[seen:])
+        assert "no-such-page.md" in log and "compute/accelerator/index.md" in log, log
+    finally:
+        preview.process.terminate()
+        try:
+            preview.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            preview.process.kill()
