@@ -114,8 +114,13 @@ def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out:
         job = pool.apply_async(render_whole, (html, sheets, cache / lang, name))
         return wait_for(lambda: job.get(timeout=WORKER_TIMEOUT))
 
+    def in_workers(function, items) -> list:
+        pending = [pool.apply_async(function, (item,)) for item in items]
+        return [wait_for(lambda job=job: job.get(timeout=WORKER_TIMEOUT)) for job in pending]
+
     rendered_at = time.perf_counter()
-    stats = assemble(info, chapters, results, out, font_css, render_small, font_files)
+    stats = assemble(info, chapters, results, out, font_css, render_small, font_files,
+                     mapper=in_workers, font_cache=cache / "book-fonts")
     stats.update(render_seconds=rendered_at - started, assemble_seconds=time.perf_counter() - rendered_at,
                  seconds=time.perf_counter() - started, chapters=len(chapters),
                  rendered=sum(not r.cached for r in results.values()), warnings=warnings)

@@ -188,6 +188,23 @@ def test_glyph_widths_reads_both_forms_of_a_cid_width_array():
     assert glyph_widths(array) == {17: 555.0, 18: 556.0, 30: 500.0, 31: 500.0, 32: 500.0}
 
 
+def test_book_font_subsets_are_cached_and_a_damaged_entry_is_cut_again(tmp_path):
+    from pdfbook.sharefonts import subset_cached, subset_file
+
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
+    if not font.exists():
+        pytest.skip("fonts-dejavu-core is not installed")
+    glyphs = frozenset({36, 37, 38, 68, 69})
+    fresh = subset_file(font, 0, set(glyphs))
+    assert subset_cached((font, 0, glyphs, tmp_path)) == fresh
+    (entry,) = tmp_path.glob("*.font")
+    assert subset_cached((font, 0, glyphs, tmp_path)) == fresh  # from the entry
+    entry.write_bytes(entry.read_bytes()[:-100])                 # cut short, as by a crash or a full disk
+    assert subset_cached((font, 0, glyphs, tmp_path)) == fresh
+    assert entry.stat().st_size == 33 + len(fresh[0])            # written again, whole
+    assert subset_cached((font, 0, glyphs | {39}, tmp_path)) != fresh and len(list(tmp_path.glob("*.font"))) == 2
+
+
 def test_open_array_ffi_makes_the_same_arrays_without_new_type_strings():
     from weasyprint.text.ffi import ffi
     from pdfbook.render import _OpenArrayFFI

@@ -13,6 +13,7 @@ sharefonts); this one puts them together in order.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -31,7 +32,10 @@ __all__ = ["BookInfo", "assemble"]
 
 
 def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], out: Path,
-             font_css: str, render_small: RenderSmall, font_files: dict | None = None) -> dict:
+             font_css: str, render_small: RenderSmall, font_files: dict | None = None,
+             mapper: Callable = map, font_cache: Path | None = None) -> dict:
+    """The book PDF at out; mapper runs the book-wide font subsetting (a pool's map: in parallel),
+    which keeps its results in font_cache."""
     front_data, front_count, starts = render_front(info, chapters, rendered, font_css, render_small)
     with ExitStack() as stack:
         book = stack.enter_context(pikepdf.open(io.BytesIO(front_data)))
@@ -42,7 +46,7 @@ def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Render
             book.pages.extend(source.pages)
             tags.add(source, first)
         number_pages(book, front_count, font_css, render_small)
-        fonts = share_fonts(book, font_files or {})
+        fonts = share_fonts(book, font_files or {}, mapper, font_cache)
         starts = {key: front_count + page for key, page in starts.items()}  # now 1-based in the file
         targets = anchor_targets(chapters, rendered, starts)
         links, unresolved = fix_links(book, targets)

@@ -24,8 +24,10 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
@@ -144,6 +146,32 @@ def widths_array(widths: dict[int, float]) -> pikepdf.Array:
     return pikepdf.Array([item if not isinstance(item, list) else pikepdf.Array(item) for item in array])
 
 
+def subset_cached(job: tuple[Path, int, frozenset[int], Path | None]) -> tuple[bytes, bool]:
+    """subset_file, kept in cache_dir by the font file and the glyph set: subsetting a CJK font
+    takes seconds, and a rebuild after a text edit usually needs the very same glyphs again.
+    (One argument, so a worker pool can map it.)"""
+    path, index, glyphs, cache_dir = job
+    if cache_dir is None:
+        return subset_file(path, index, set(glyphs))
+    stat = path.stat()
+    key = hashlib.sha256(repr((str(path), stat.st_size, stat.st_mtime_ns, index, sorted(glyphs))).encode())
+    entry = cache_dir / f"{key.hexdigest()[:32]}.font"
+    # An entry: b"C" (CFF) or b"T" (TrueType), the font's sha256, the font. A damaged one is made again.
+    try:
+        stored = entry.read_bytes()
+        kind, digest, data = stored[:1], stored[1:33], stored[33:]
+        if kind in (b"C", b"T") and hashlib.sha256(data).digest() == digest:
+            return data, kind == b"C"
+    except OSError:
+        pass
+    data, cff = subset_file(path, index, set(glyphs))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = entry.with_name(f".{entry.name}.{os.getpid()}.part")
+    partial.write_bytes((b"C" if cff else b"T") + hashlib.sha256(data).digest() + data)
+    os.replace(partial, entry)  # whole entries only: a reader never sees half a font
+    return data, cff
+
+
 def subset_file(path: Path, index: int, glyphs: set[int]) -> tuple[bytes, bool]:
     """The font file cut down to the glyph ids (ids kept); (bytes, is CFF)."""
     if path.suffix.lower() in (".ttc", ".otc"):
@@ -177,8 +205,12 @@ def glyph_widths(array) -> dict[int, float]:
     return widths
 
 
-def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]]) -> dict:
-    """Replace every chapter's subset of a known font file with one book-wide font; returns figures."""
+def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]], mapper: Callable = map,
+                cache_dir: Path | None = None) -> dict:
+    """Replace every chapter's subset of a known font file with one book-wide font; returns figures.
+
+    The book-wide subsets are cut by mapper (a worker pool's map runs them in parallel) and kept
+    in cache_dir."""
     groups: dict[str, list] = {}
     for fonts in _walk_font_dicts(book):
         for name, font in fonts.items():
@@ -189,12 +221,12 @@ def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]]) -> dict:
             if tag in files:
                 groups.setdefault(tag, []).append((fonts, name, font))
     shared, from_chapters = 0, 0
+    collected = []
     for tag, uses in sorted(groups.items()):
         merged: dict[tuple[int, int], pikepdf.Object] = {}
         widths: dict[int, float] = {}
         unicode: dict[int, str] = {}
         bbox = None
-        first = uses[0][2]
         for _, _, font in uses:
             if font.objgen in merged:
                 continue
@@ -208,8 +240,11 @@ def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]]) -> dict:
             bbox = box if bbox is None else [min(bbox[0], box[0]), min(bbox[1], box[1]),
                                              max(bbox[2], box[2]), max(bbox[3], box[3])]
         from_chapters += len(merged)
-        path, index = files[tag]
-        data, cff = subset_file(path, index, set(widths))
+        collected.append((uses, widths, unicode, bbox))
+    jobs = [(*files[tag], frozenset(widths), cache_dir)
+            for tag, (_, widths, _, _) in zip(sorted(groups), collected)]
+    for (uses, widths, unicode, bbox), (data, cff) in zip(collected, mapper(subset_cached, jobs)):
+        first = uses[0][2]
         first_cid = first.DescendantFonts[0]
         descriptor = pikepdf.Dictionary({key: value for key, value in first_cid.FontDescriptor.items()
                                          if key not in ("/FontFile2", "/FontFile3", "/CIDSet")})
