@@ -35,6 +35,7 @@ from bookconf import DOCS, ROOT  # noqa: E402
 from buildcache import read_yaml, reusing_site_outputs  # noqa: E402
 from hookstate import reset_at_site_build  # noqa: E402
 from languages import DEFAULT_LANGUAGE, LANGUAGES, Language, build_language  # noqa: E402
+from mdlines import TEXT, read  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 
 import calcbook  # noqa: E402
@@ -50,7 +51,6 @@ on_config = reset_at_site_build(_nav, _pages)
 
 _SNIPPET = re.compile(r'^([ \t]*)--8<--[ \t]+"([^"]+)"[ \t]*$', re.M)
 _CALC = re.compile(r'<div class="book-calc" data-calc="([^"]*)">\s*</div>')
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 # "](target)": the link text may start on an earlier line.
 _INLINE_LINK = re.compile(r"(\]\()(<?)([^)\s>]+)(>?)((?:\s+\"[^\"]*\")?\))")
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
@@ -114,19 +114,14 @@ def absolute_links(markdown: str, src: str, root: str, zh_root: str, page_url: s
             out = zh_root + resolved  # images and scripts are published once, at the site root
         return out + ("#" + anchor if anchor else "")
 
-    lines, fence = [], None
-    for line in markdown.split("\n"):
-        opened = _FENCE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)
-        elif fence is not None:
-            if line.strip().startswith(fence[0] * len(fence)) and not line.strip().strip(fence[0]):
-                fence = None
-        else:
-            line = outside_code(line, lambda part: _INLINE_LINK.sub(
+    lines = []
+    for line in read(markdown, front_matter=False).lines:
+        text = line.text
+        if line.kind == TEXT:
+            text = outside_code(text, lambda part: _INLINE_LINK.sub(
                 lambda m: m.group(1) + m.group(2) + target(m.group(3)) + m.group(4) + m.group(5), part))
-            line = _REF_LINK.sub(lambda m: m.group(1) + target(m.group(2)), line)
-        lines.append(line)
+            text = _REF_LINK.sub(lambda m: m.group(1) + target(m.group(2)), text)
+        lines.append(text)
     return "\n".join(lines)
 
 
