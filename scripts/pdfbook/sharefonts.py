@@ -184,6 +184,7 @@ def subset_file(path: Path, index: int, glyphs: set[int]) -> tuple[bytes, bool]:
     subsetter = subset.Subsetter(options)
     subsetter.populate(gids=sorted(glyphs | {0}))
     subsetter.subset(font)
+    font.recalcTimestamp = False  # keep the font's own date: the same glyphs give the same bytes
     out = io.BytesIO()
     font.save(out)
     return out.getvalue(), "CFF " in font
