@@ -16,7 +16,6 @@ language-independent work is done once per process here, keyed by what it depend
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -93,9 +92,3 @@ serve = {"dirty": False, "builds_done": 0}
 def reusing_site_outputs() -> bool:
     """True on a `mkdocs serve --dirty` reload: whole-site outputs from the first build stay as they are."""
     return serve["dirty"] and serve["builds_done"] > 0
-
-# One instance per process: build code imports this module both as `buildcache` (scripts/ on
-# sys.path) and as `scripts.buildcache` (the repository root on sys.path); both names must reach
-# the same caches and the same serve state.
-sys.modules.setdefault("buildcache", sys.modules[__name__])
-sys.modules.setdefault("scripts.buildcache", sys.modules[__name__])

@@ -8,7 +8,6 @@ file does not define, or a string it lacks, is a LanguageError that names both.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,8 +180,3 @@ def build_language(config) -> str:
         raise LanguageError(f"theme language {code!r} is not one of {', '.join(LANGUAGES)} "
                             f"({_shown(LANGUAGES_FILE)})")
     return code
-
-
-# One registry per process, whether imported as `languages` or as `scripts.languages`.
-sys.modules.setdefault("languages", sys.modules[__name__])
-sys.modules.setdefault("scripts.languages", sys.modules[__name__])

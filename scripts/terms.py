@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
-from scripts.buildcache import parse_yaml
-from scripts.languages import language
-from scripts.mdlines import TEXT, read
+from buildcache import parse_yaml
+from languages import language
+from mdlines import TEXT, read
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "data" / "glossary.yaml"

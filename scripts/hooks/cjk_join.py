@@ -23,10 +23,11 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+for _path in (ROOT, os.path.join(ROOT, "scripts")):  # scripts.tables.* by package, the shared modules by name
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
-from scripts.mdlines import TEXT, read  # noqa: E402
+from mdlines import TEXT, read  # noqa: E402
 
 # CJK ideographs (Unified, Ext. A, compatibility), kana, Hangul, CJK symbols and punctuation,
 # full-width forms, and the curly quotes used in Chinese prose.

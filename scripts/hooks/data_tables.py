@@ -33,12 +33,13 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+for _path in (ROOT, os.path.join(ROOT, "scripts")):  # scripts.tables.* by package, the shared modules by name
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
-from scripts.buildcache import cached_files
-from scripts.mdlines import TEXT, read
-from scripts.languages import DEFAULT_LANGUAGE, build_language, language, language_of
+from buildcache import cached_files
+from mdlines import TEXT, read
+from languages import DEFAULT_LANGUAGE, build_language, language, language_of
 from scripts.tables.render import PLOT_NAMES, TABLE_NAMES, render_table
 from scripts.tables.schema import LANGS as DATA_LANGUAGES, TableDataError, load_all
 from scripts.tables.tablehtml import break_identifiers, link_sources

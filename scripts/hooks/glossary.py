@@ -21,11 +21,12 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
+for _path in (ROOT, os.path.join(ROOT, "scripts")):  # scripts.tables.* by package, the shared modules by name
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
-from scripts.languages import DEFAULT_LANGUAGE, build_language, language_of  # noqa: E402
-from scripts.mdlines import TEXT, read  # noqa: E402
+from languages import DEFAULT_LANGUAGE, build_language, language_of  # noqa: E402
+from mdlines import TEXT, read  # noqa: E402
 from scripts.terms import GlossaryError, load_glossary, render_table  # noqa: E402
 
 MARKER_RE = re.compile(r"^[ \t]*<!--\s*glossary-table\s*-->[ \t]*$")

@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlparse
 
-from scripts.languages import language
+from languages import language
 
 from .schema import UNSUPPORTED
 from .strings import strings

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..buildcache import parse_yaml
+from buildcache import parse_yaml
 from .models import DTYPES, I18N_FIELDS, KIND_BY_LIST_KEY, LANGS, SPECS, UNSUPPORTED, URL_PATTERN, Spec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from scripts.languages import Strings, language
+from languages import Strings, language
 
 PLOT_KEYS = {"accelerator-roofline": "roofline", "intra-node-bandwidth": "intra",
              "inter-node-bandwidth": "inter", "loss-patterns": "loss"}

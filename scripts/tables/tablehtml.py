@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from scripts.languages import LANGUAGES, language
+from languages import LANGUAGES, language
 
 # Identifiers in table cells (NCCL_DEBUG_SUBSYS, torch.distributed.init_process_group,
 # /etc/nccl.conf) may wrap only after a separator: a <wbr> after each run of _ . / - that

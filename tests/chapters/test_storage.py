@@ -1,7 +1,9 @@
-"""Tests for the storage chapter: docs/storage/fio_summary.py and fio-ml.fio."""
+"""Tests for the storage chapter: docs/storage/fio_summary.py, fio-ml.fio and the commands the page shows."""
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -102,6 +104,66 @@ def test_job_error_exits_one():
     assert "shard-read" in result.stderr
 
 
+# ---------------------------------------------------------------- the page's fio commands
+# The storage page's fio commands and quoted output agree with a real run of fio-ml.fio.
+
+PAGES = [ROOT / "docs" / "storage" / "index.en.md", ROOT / "docs" / "storage" / "index.md"]
+needs_fio = pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+
+
+def fenced_blocks(text, lang):
+    return re.findall(r"^```" + lang + r"\n(.*?)^```", text, flags=re.S | re.M)
+
+
+def page_command_block(page):
+    """The bash block that runs fio-ml.fio and fio_summary.py on /tmp/fio-test."""
+    for block in fenced_blocks(page.read_text(), "bash"):
+        if "FIO_DIR=/tmp/fio-test" in block:
+            return block
+    raise AssertionError(f"{page}: no fio smoke-test command block")
+
+
+def quoted_output(page):
+    for block in fenced_blocks(page.read_text(), "text"):
+        if block.startswith("job ") and "p99 lat" in block:
+            return block
+    raise AssertionError(f"{page}: no quoted fio_summary output")
+
+
+def parse_table(text):
+    lines = text.strip().splitlines()
+    header = re.split(r"\s{2,}", lines[0].strip())
+    rows = [line.split() for line in lines[2:]]
+    return header, rows
+
+
+def run_page_commands(block, workdir):
+    """Run the page's fio and summary lines with the repository's paths; return the summary stdout."""
+    fio_line = next(l for l in block.splitlines() if " fio " in f" {l} ")
+    summary_line = next(l for l in block.splitlines() if "fio_summary.py" in l)
+    words = shlex.split(fio_line)
+    env = dict(os.environ)
+    while "=" in words[0]:
+        key, value = words.pop(0).split("=", 1)
+        env[key] = value
+    data_dir = workdir / "data"
+    data_dir.mkdir()
+    env["FIO_DIR"] = str(data_dir)           # the page's /tmp/fio-test, kept inside tmp_path
+    assert env.get("FIO_SIZE") == "16m", "the smoke-test command must set FIO_SIZE=16m"
+    jobfile = JOBFILE
+    if not supports_o_direct(data_dir):            # tmpfs has no O_DIRECT
+        jobfile = workdir / "fio-ml-buffered.fio"
+        jobfile.write_text(JOBFILE.read_text().replace("direct=1", "direct=0"))
+    words = [str(jobfile) if w == "docs/storage/fio-ml.fio" else w for w in words]
+    run = subprocess.run(words, env=env, cwd=workdir, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    summary = [sys.executable if w == "python3" else w for w in shlex.split(summary_line)]
+    summary = [str(ROOT / w) if w.startswith("docs/") else w for w in summary]
+    result = subprocess.run(summary, cwd=workdir, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def supports_o_direct(directory):
     flag = getattr(os, "O_DIRECT", None)
     if flag is None:
@@ -116,36 +178,43 @@ def supports_o_direct(directory):
     return True
 
 
-@pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
-def test_real_fio_run(tmp_path):
-    jobfile = JOBFILE
+@needs_fio
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_quoted_output_matches_real_run(page, tmp_path):
+    """The page's own command (fio-ml.fio, then fio_summary.py) run for real: the jobs the page
+    quotes, in its order, each with positive figures; the last job's unlink=1 removes the data."""
     text = JOBFILE.read_text()
     assert "directory=${FIO_DIR}" in text
-    assert "size=${FIO_SIZE}" in text
-    if not supports_o_direct(tmp_path):  # e.g. tmpfs
-        jobfile = tmp_path / "fio-ml-buffered.fio"
-        jobfile.write_text(text.replace("direct=1", "direct=0"))
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    out = tmp_path / "result.json"
-    env = dict(os.environ, FIO_DIR=str(data_dir), FIO_SIZE="16m")
-    run = subprocess.run(
-        ["fio", "--output-format=json", f"--output={out}", str(jobfile)],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    result = summarize(str(out))
-    assert result.returncode == 0, result.stderr
-    rows = table_rows(result.stdout)
-    assert set(rows) == {("seq-write-1m", "write"), ("seq-read-1m", "read"), ("rand-read-4k", "read")}
-    for cells in rows.values():
-        assert float(cells[1]) > 0  # MB/s
-        assert float(cells[2]) > 0  # IOPS
-    # unlink=1 on the last job removes the data file
-    assert not (data_dir / "fio-ml.dat").exists()
+    stdout = run_page_commands(page_command_block(page), tmp_path)
+    assert set(table_rows(stdout)) == {("seq-write-1m", "write"), ("seq-read-1m", "read"), ("rand-read-4k", "read")}
+    assert not (tmp_path / "data" / "fio-ml.dat").exists()
+    real_header, real_rows = parse_table(stdout)
+    quoted_header, quoted_rows = parse_table(quoted_output(page))
+    assert quoted_header == real_header
+    # same jobs, directions and block sizes, in the same order; the figures depend on the machine
+    assert [r[:3] for r in quoted_rows] == [r[:3] for r in real_rows]
+    for row in quoted_rows + real_rows:
+        assert len(row) == 7
+        assert all(float(cell) > 0 for cell in row[3:])
 
 
-@pytest.mark.skipif(shutil.which("fio") is None, reason="fio is not installed")
+@needs_fio
+def test_size_comes_from_the_environment(tmp_path):
+    text = JOBFILE.read_text()
+    assert re.search(r"^size=\$\{FIO_SIZE\}$", text, flags=re.M)
+    env = dict(os.environ, FIO_DIR=str(tmp_path))
+    env.pop("FIO_SIZE", None)
+    run = subprocess.run(["fio", "--parse-only", str(JOBFILE)], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    env["FIO_SIZE"] = "3m"
+    run = subprocess.run(["fio", "--showcmd", str(JOBFILE)], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "--size=3m" in run.stdout
+
+
+@needs_fio
 def test_jobfile_needs_fio_dir(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "FIO_DIR"}
     env["FIO_SIZE"] = "16m"

@@ -62,7 +62,7 @@ def test_page_language(src, build, expected):
 
 
 def test_a_build_language_the_registry_lacks_is_named():
-    from scripts.languages import LanguageError
+    from languages import LanguageError
 
     with pytest.raises(LanguageError, match="'xx'"):
         get_hook().page_language("index.md", "xx")
