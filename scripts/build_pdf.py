@@ -19,6 +19,7 @@ Usage: build_pdf.py [--lang zh|en] [--workers N] [--site site] [--out site/pdf] 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import multiprocessing
@@ -33,13 +34,13 @@ from urllib.parse import unquote, urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bookconf import LANGUAGES, ROOT  # noqa: E402
-from pdfbook.assemble import BookInfo, assemble  # noqa: E402
+from pdfbook.assemble import BookInfo, assemble, render_small_parts  # noqa: E402
 from pdfbook.collect import BookError, ChapterJob  # noqa: E402
 from pdfbook.bookstep import (COVER_LABELS, LanguageBuilder, book_arguments, book_chapters, book_version,  # noqa: E402
                               build_date, parse_book_arguments, publish_book_files)  # noqa: E402
 from pdfbook.fonts import FONTS, check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
 from pdfbook.sharefonts import candidate_files, tags_of_files  # noqa: E402
-from pdfbook.render import cyclic_gc_paused, document_html, render_chapter, render_whole  # noqa: E402
+from pdfbook.render import cyclic_gc_paused, document_html, render_chapter, render_whole, share_font_files  # noqa: E402
 
 CACHE = ROOT / ".cache" / "pdf"
 FONT_CACHE = ROOT / ".cache" / "fonts"  # book-wide font subsets: made once, shared by every build
@@ -58,10 +59,11 @@ def wait_for(result):
         raise BookError(f"a render worker gave no result in {WORKER_TIMEOUT} s; it is stuck") from None
 
 
-def _init_worker(covered: set[int], font_css: str) -> None:
+def _init_worker(covered: set[int], font_css: str, shared_fonts: frozenset[str]) -> None:
     # Ctrl-C is the parent's to handle: it stops the workers and cleans up, in one line.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER.update(covered=covered, font_css=font_css)
+    share_font_files(shared_fonts)
 
 
 def _chapter_task(job: ChapterJob, html_lang: str, cache_dir: str):
@@ -75,12 +77,28 @@ def _chapter_task(job: ChapterJob, html_lang: str, cache_dir: str):
         html = document_html(chapter.as_section(), html_lang, chapter.title)
         rendered = render_chapter(chapter.key, html, job.site.as_uri() + "/", Path(cache_dir),
                                   (_WORKER["font_css"],))
-        return chapter, rendered, None
+        # The joiner needs the chapter's name and place, not its text: keep the build process small.
+        return dataclasses.replace(chapter, html="", text=""), rendered, None
 
 
-def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out: Path,
+def build_language(lang: str, site: Path, font_css: str, workers, cache: Path, out: Path,
                    font_files: dict | None = None) -> dict:
+    """One language's PDF at out; workers() starts the render workers (a context manager giving the pool).
+    They render every chapter, then the cover, contents and page-number digits, and stop before the
+    join, so that their memory is free while the book is put together."""
     started = time.perf_counter()
+    with workers() as pool:
+        info, chapters, results, warnings, small = render_parts(lang, site, font_css, pool, cache)
+    rendered_at = time.perf_counter()
+    stats = assemble(info, chapters, results, out, small, font_files)
+    stats.update(render_seconds=rendered_at - started, assemble_seconds=time.perf_counter() - rendered_at,
+                 seconds=time.perf_counter() - started, chapters=len(chapters),
+                 rendered=sum(not r.cached for r in results.values()), warnings=warnings)
+    return stats
+
+
+def render_parts(lang: str, site: Path, font_css: str, pool, cache: Path):
+    """Every chapter and small document of one language, rendered (or taken from the cache) by the pool."""
     manifest, jobs = book_chapters(site, lang)
     order = {job.key: index for index, job in enumerate(jobs)}
     # Longest pages first keeps both workers busy to the end; preparing and
@@ -114,17 +132,8 @@ def build_language(lang: str, site: Path, font_css: str, pool, cache: Path, out:
         job = pool.apply_async(render_whole, (html, sheets, cache / lang, name))
         return wait_for(lambda: job.get(timeout=WORKER_TIMEOUT))
 
-    def in_workers(function, items) -> list:
-        pending = [pool.apply_async(function, (item,)) for item in items]
-        return [wait_for(lambda job=job: job.get(timeout=WORKER_TIMEOUT)) for job in pending]
-
-    rendered_at = time.perf_counter()
-    stats = assemble(info, chapters, results, out, font_css, render_small, font_files,
-                     mapper=in_workers, font_cache=cache / "book-fonts")
-    stats.update(render_seconds=rendered_at - started, assemble_seconds=time.perf_counter() - rendered_at,
-                 seconds=time.perf_counter() - started, chapters=len(chapters),
-                 rendered=sum(not r.cached for r in results.values()), warnings=warnings)
-    return stats
+    small = render_small_parts(info, chapters, results, font_css, render_small)
+    return info, chapters, results, warnings, small
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,11 +153,19 @@ def pdf_builder(args) -> Iterator[LanguageBuilder]:
     own = [Path(unquote(urlsplit(url).path)) for url in re.findall(r'url\("([^"]+)"\)', font_css)]
     font_files = tags_of_files(candidate_files(set(FONTS) | {"DejaVu Serif"}, own), FONT_CACHE / "file-tags.json")
     gc.freeze()  # what the workers inherit is never garbage: keep the collector off it (see gc docs)
-    pool = multiprocessing.get_context("fork").Pool(args.workers, _init_worker, (covered, font_css),
-                                                    maxtasksperchild=16)
+
+    @contextlib.contextmanager
+    def workers():
+        pool = multiprocessing.get_context("fork").Pool(args.workers, _init_worker,
+                                                        (covered, font_css, frozenset(font_files)), maxtasksperchild=16)
+        try:
+            yield pool
+        finally:
+            pool.terminate()
+            pool.join()
 
     def build_one(lang: str, partial: Path) -> None:
-        stats = build_language(lang, args.site.resolve(), font_css, pool, args.cache, partial, font_files)
+        stats = build_language(lang, args.site.resolve(), font_css, workers, args.cache, partial, font_files)
         for warning in stats["warnings"]:
             print(f"build_pdf: warning: {warning}", file=sys.stderr)
         print(f"build_pdf: {lang}: {stats['pages']} pages, {stats['chapters']} chapters "
@@ -157,11 +174,7 @@ def pdf_builder(args) -> Iterator[LanguageBuilder]:
               f"{stats['assemble_seconds']:.1f} s joining; {stats['chapter_fonts_merged']} chapter fonts "
               f"merged into {stats['shared_fonts']})")
 
-    try:
-        yield build_one
-    finally:
-        pool.terminate()
-        pool.join()
+    yield build_one
 
 
 if __name__ == "__main__":

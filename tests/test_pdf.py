@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import json
 import os
 import re
@@ -188,21 +189,106 @@ def test_glyph_widths_reads_both_forms_of_a_cid_width_array():
     assert glyph_widths(array) == {17: 555.0, 18: 556.0, 30: 500.0, 31: 500.0, 32: 500.0}
 
 
-def test_book_font_subsets_are_cached_and_a_damaged_entry_is_cut_again(tmp_path):
-    from pdfbook.sharefonts import subset_cached, subset_file
+def test_book_font_subset_keeps_the_glyph_ids_and_drops_the_rest():
+    from fontTools.ttLib import TTFont
+    from pdfbook.harfbuzz import SubsetError, subset_font
 
     font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
     if not font.exists():
         pytest.skip("fonts-dejavu-core is not installed")
-    glyphs = frozenset({36, 37, 38, 68, 69})
-    fresh = subset_file(font, 0, set(glyphs))
-    assert subset_cached((font, 0, glyphs, tmp_path)) == fresh
-    (entry,) = tmp_path.glob("*.font")
-    assert subset_cached((font, 0, glyphs, tmp_path)) == fresh  # from the entry
-    entry.write_bytes(entry.read_bytes()[:-100])                 # cut short, as by a crash or a full disk
-    assert subset_cached((font, 0, glyphs, tmp_path)) == fresh
-    assert entry.stat().st_size == 33 + len(fresh[0])            # written again, whole
-    assert subset_cached((font, 0, glyphs | {39}, tmp_path)) != fresh and len(list(tmp_path.glob("*.font"))) == 2
+    original = TTFont(font)
+    data = subset_font(font, 0, {36, 37, 68, 90_000})          # a glyph id past the end is ignored
+    cut = TTFont(io.BytesIO(data))
+    assert len(data) < font.stat().st_size / 10
+    assert cut["maxp"].numGlyphs == 69                          # up to the last glyph kept, ids unchanged
+    glyf, names = cut["glyf"], cut.getGlyphOrder()
+    for gid in (36, 37, 68):
+        assert glyf[names[gid]].numberOfContours > 0
+        assert cut["hmtx"][names[gid]][0] == original["hmtx"][original.getGlyphOrder()[gid]][0]
+    assert glyf[names[40]].numberOfContours == 0                # not asked for: empty
+    assert "GSUB" not in cut and "GPOS" not in cut
+    with pytest.raises(SubsetError, match="cannot read"):
+        subset_font(Path("/nonexistent/font.ttf"), 0, {1})
+
+
+def _mcid_owners(pdf) -> list[str]:
+    """Every marked-content id of every page that its parent-tree element does not list: problems."""
+    import pikepdf
+
+    root = pdf.Root.StructTreeRoot
+    nums = dict(zip(list(root.ParentTree.Nums)[0::2], list(root.ParentTree.Nums)[1::2]))
+    problems = []
+    for number, page in enumerate(pdf.pages):
+        for mcid, element in enumerate(nums[int(page.StructParents)]):
+            kids = list(element.K) if isinstance(element.K, pikepdf.Array) else [element.K]
+            page_of_element = element.get("/Pg")
+            listed = any((kid == mcid and page_of_element is not None and page_of_element.objgen == page.objgen)
+                         or (isinstance(kid, pikepdf.Dictionary) and kid.get("/MCID") == mcid
+                             and kid.Pg.objgen == page.objgen) for kid in kids)
+            if not listed:
+                problems.append(f"page {number + 1}: MCID {mcid} not listed by its {element.S} element")
+    return problems
+
+
+def test_plain_spans_are_folded_into_their_parents_and_nothing_else_changes():
+    import pikepdf
+    import weasyprint
+    from pdfbook.tagtree import flatten_spans
+
+    body = ("<h1>Title</h1><p>Plain <span>folded</span> text, <a href='#t'>a link</a>, <em>stressed</em>.</p>"
+            "<pre><code><span class='n'>x</span> <span class='o'>=</span> <span class='mi'>1</span></code></pre>"
+            "<ul><li>item <span>one</span></li></ul>" + "<p>filler <span>line</span></p>" * 80)
+    data = weasyprint.HTML(string=f"<html lang='en'><body>{body}</body></html>").write_pdf(pdf_tags=True)
+
+    def kinds(pdf) -> list[str]:
+        return [str(o.S) for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/StructElem"]
+
+    before, after = pikepdf.open(io.BytesIO(data)), pikepdf.open(io.BytesIO(data))
+    folded = flatten_spans(after)
+    out = io.BytesIO()
+    after.save(out)
+    saved = pikepdf.open(io.BytesIO(out.getvalue()))
+    assert len(saved.pages) >= 2, "the test needs marked content on more than one page"
+    assert folded == kinds(before).count("/Span") > 80 and "/Span" not in kinds(saved)
+    assert sorted(k for k in kinds(before) if k != "/Span") == sorted(kinds(saved))  # links, lists, headings stay
+    assert not _mcid_owners(saved)
+    text = subprocess.run(["pdftotext", "-", "-"], input=out.getvalue(), capture_output=True, check=True).stdout
+    assert b"Plain folded text, a link, stressed." in text and b"x = 1" in text
+
+
+def test_the_print_listings_keep_only_the_tokens_book_css_colours():
+    from bs4 import BeautifulSoup
+    from pdfbook.collect import drop_plain_tokens, styled_token_classes
+
+    assert {"k", "s2", "c1", "mi"} <= styled_token_classes() and "n" not in styled_token_classes()
+    soup = BeautifulSoup('<pre><span class="kn">import</span><span class="w"> </span><span class="nn">os</span>\n'
+                         '<span class="n">x</span><span class="o">=</span><span class="mi">1</span>'
+                         '<span class="n" id="keep">y</span></pre>', "lxml")
+    pre = soup.pre
+    drop_plain_tokens(pre)
+    assert pre.get_text() == "import os\nx=1y"
+    assert [span["class"] for span in pre.find_all("span")] == [["kn"], ["o"], ["mi"], ["n"]]
+    assert sum(1 for node in pre.children if isinstance(node, str)) == 1  # " os\nx" is one text node now
+
+
+def test_a_font_left_out_of_a_chapter_without_its_file_stops_the_join(tmp_path):
+    import pikepdf
+    from pdfbook import render
+    from pdfbook.collect import BookError
+    from pdfbook.fonts import FONTS
+    from pdfbook.sharefonts import candidate_files, share_fonts, tags_of_files
+
+    files = tags_of_files(candidate_files(set(FONTS) | {"DejaVu Serif"}, []), None)
+    html = render.document_html("<h1>Title</h1><p>Some text 中文</p>", "en", "t")
+    render.share_font_files(files)
+    try:
+        chapter = render.render_chapter("t", html, ROOT.as_uri() + "/", tmp_path)
+    finally:
+        render.share_font_files(())
+    book = pikepdf.open(chapter.pdf)
+    assert share_fonts(book, files)["shared_fonts"] >= 1       # with the files: every font comes back whole
+    with pytest.raises(BookError, match="left out of a chapter"):
+        share_fonts(pikepdf.open(chapter.pdf), {})            # without them: a clear stop, not an empty font
 
 
 def test_open_array_ffi_makes_the_same_arrays_without_new_type_strings():

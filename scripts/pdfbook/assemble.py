@@ -13,8 +13,8 @@ sharefonts); this one puts them together in order.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
@@ -23,20 +23,34 @@ import weasyprint
 from .collect import BookError, Chapter
 from .front import BookInfo, render_front
 from .navigation import add_outline, anchor_targets, fix_links
-from .pagenumbers import number_pages
+from .pagenumbers import number_pages, render_number_sample
 from .render import Rendered, RenderSmall
 from .sharefonts import share_fonts
 from .tagtree import TagTree
 
-__all__ = ["BookInfo", "assemble"]
+__all__ = ["BookInfo", "SmallParts", "assemble", "render_small_parts"]
+
+
+@dataclass
+class SmallParts:
+    front: bytes              # cover and contents
+    front_count: int          # their pages
+    starts: dict[str, int]    # chapter key -> first page, counted from 1 after the front matter
+    number_sample: bytes      # the page-number digits
+
+
+def render_small_parts(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], font_css: str,
+                       render_small: RenderSmall) -> SmallParts:
+    """Everything WeasyPrint draws for the join besides the chapters: cover and contents, page-number digits.
+    Rendered first, so that the render workers can go before the join needs its memory."""
+    front, front_count, starts = render_front(info, chapters, rendered, font_css, render_small)
+    return SmallParts(front, front_count, starts, render_number_sample(font_css, render_small))
 
 
 def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Rendered], out: Path,
-             font_css: str, render_small: RenderSmall, font_files: dict | None = None,
-             mapper: Callable = map, font_cache: Path | None = None) -> dict:
-    """The book PDF at out; mapper runs the book-wide font subsetting (a pool's map: in parallel),
-    which keeps its results in font_cache."""
-    front_data, front_count, starts = render_front(info, chapters, rendered, font_css, render_small)
+             small: SmallParts, font_files: dict | None = None) -> dict:
+    """The book PDF at out, from the rendered chapters and render_small_parts' documents."""
+    front_data, front_count, starts = small.front, small.front_count, small.starts
     with ExitStack() as stack:
         book = stack.enter_context(pikepdf.open(io.BytesIO(front_data)))
         tags = TagTree(book)
@@ -45,8 +59,8 @@ def assemble(info: BookInfo, chapters: list[Chapter], rendered: dict[str, Render
             first = len(book.pages)
             book.pages.extend(source.pages)
             tags.add(source, first)
-        number_pages(book, front_count, font_css, render_small)
-        fonts = share_fonts(book, font_files or {}, mapper, font_cache)
+        number_pages(book, front_count, small.number_sample)
+        fonts = share_fonts(book, font_files or {})
         starts = {key: front_count + page for key, page in starts.items()}  # now 1-based in the file
         targets = anchor_targets(chapters, rendered, starts)
         links, unresolved = fix_links(book, targets)

@@ -6,9 +6,9 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
-from fontTools.ttLib import TTCollection, TTFont
 
 from .collect import BookError
+from .harfbuzz import unicodes
 
 # family -> Debian package that provides it. Order matters only for messages.
 FONTS = {
@@ -52,18 +52,10 @@ def check_fonts() -> dict[str, tuple[Path, int]]:
     return found
 
 
-def _cmap(path: Path, index: int) -> set[int]:
-    if path.suffix.lower() in (".ttc", ".otc"):
-        font = TTCollection(str(path), lazy=True)[index]
-    else:
-        font = TTFont(str(path), lazy=True)
-    return set(font.getBestCmap() or {})
-
-
 def covered_codepoints(fonts: dict[str, tuple[Path, int]]) -> set[int]:
     covered: set[int] = set()
     for path, index in set(fonts.values()):
-        covered |= _cmap(path, index)
+        covered |= unicodes(path, index)
     return covered
 
 
@@ -104,6 +96,7 @@ def stable_character_set() -> set[int]:
 def subset_font_faces(cache: Path) -> str:
     """Write the book-wide subsets (once, cached) and return the @font-face rules that use them."""
     from fontTools import subset
+    from fontTools.ttLib import TTCollection, TTFont
 
     rules = []
     characters = None

@@ -40,8 +40,7 @@ class NumberStamps:
 
     KEEP = ("cm", "q", "Q", "rg", "BT", "Tm", "Tf", "TJ", "Tj", "ET")
 
-    def __init__(self, book: pikepdf.Pdf, font_css: str, render_small: RenderSmall):
-        data = render_small(document_html("", "en", "page numbers"), (font_css, NUMBER_SAMPLE_CSS), "page-numbers")
+    def __init__(self, book: pikepdf.Pdf, data: bytes):
         # Kept open until the book is saved: qpdf copies the font's stream from it then.
         self.sample = pikepdf.open(io.BytesIO(data))
         page = self.sample.pages[0]
@@ -88,9 +87,15 @@ class NumberStamps:
             b"\nQ\n/Artifact BMC\n" + text + b"\nEMC\n")])
 
 
-def number_pages(book: pikepdf.Pdf, front_count: int, font_css: str, render_small: RenderSmall) -> None:
-    """Stamp every page but the cover, and give the reader's page box the same labels."""
-    numbers = NumberStamps(book, font_css, render_small)
+def render_number_sample(font_css: str, render_small: RenderSmall) -> bytes:
+    """The digit sample NumberStamps copies page numbers from (rendered before the join)."""
+    return render_small(document_html("", "en", "page numbers"), (font_css, NUMBER_SAMPLE_CSS), "page-numbers")
+
+
+def number_pages(book: pikepdf.Pdf, front_count: int, sample: bytes) -> None:
+    """Stamp every page but the cover, and give the reader's page box the same labels;
+    sample is render_number_sample's PDF."""
+    numbers = NumberStamps(book, sample)
     for index in range(1, front_count):
         numbers.stamp(book, index, roman(index + 1))
     for index in range(front_count, len(book.pages)):

@@ -8,9 +8,11 @@ font could draw.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import html as html_text
+import io
 import json
 import logging
 import os
@@ -21,16 +23,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pikepdf
 import weasyprint
 import weasyprint.pdf
 import weasyprint.pdf.fonts
 from weasyprint.text.fonts import FontConfiguration
 
 from .sharefonts import content_tag
+from .tagtree import flatten_spans
 
 CSS_FILE = Path(__file__).with_name("book.css")
 PX_TO_PT = 0.75  # WeasyPrint lays out in CSS px
-RENDER_VERSION = "fonts-tagged-by-file-1+pdf-tags"  # changes whenever the PDF a chapter render writes changes
+RENDER_VERSION = "fonts-tagged-by-file-1+pdf-tags+spans-folded+shared-fonts-left-out"  # changes whenever the PDF a chapter render writes changes
 
 
 class _OpenArrayFFI:
@@ -59,6 +63,23 @@ if not isinstance(weasyprint.pdf.fonts.ffi, _OpenArrayFFI):
     weasyprint.pdf.fonts.ffi = _OpenArrayFFI(weasyprint.pdf.fonts.ffi)
 
 
+# The tags of the font files whose glyphs the join replaces with one book-wide subset
+# (sharefonts.py). A chapter embeds only the first four bytes of such a file (enough for
+# WeasyPrint to tell CFF from TrueType), not a subset of its own that the join would throw
+# away: that saves subsetting, compressing and storing some 14 fonts in every chapter.
+# Set in each render process by share_font_files(); empty, every font is subset as usual.
+SHARED_FONT_TAGS: frozenset[str] = frozenset()
+
+
+def share_font_files(tags) -> None:
+    global SHARED_FONT_TAGS
+    SHARED_FONT_TAGS = frozenset(tags)
+
+
+def _leave_for_the_join(font, to_unicode, hinting) -> None:
+    font.file_content = font.file_content[:4]
+
+
 def _tag_fonts_by_file(build):
     """Name each embedded font after the font file it comes from (see sharefonts.py).
 
@@ -76,6 +97,8 @@ def _tag_fonts_by_file(build):
                 tags[key] = content_tag(font.file_content, font.index)
             rest = font.name.split(b"+", 1)[-1]
             font.name = b"/" + tags[key].encode() + b"+" + rest.lstrip(b"/")
+            if tags[key] in SHARED_FONT_TAGS and "fvar" not in font.tables:
+                font.clean = functools.partial(_leave_for_the_join, font)
         return build(pdf, fonts, *args, **kwargs)
 
     build_fonts_dictionary.tags_fonts_by_file = True
@@ -133,6 +156,7 @@ def cache_key(html: str) -> str:
     digest = hashlib.sha256()
     digest.update(weasyprint.__version__.encode())
     digest.update(RENDER_VERSION.encode())
+    digest.update(" ".join(sorted(SHARED_FONT_TAGS)).encode())  # a changed font file changes its glyph ids
     digest.update(CSS_FILE.read_bytes())
     digest.update(html.encode("utf-8"))
     return digest.hexdigest()[:32]
@@ -184,7 +208,7 @@ def render_chapter(key: str, html: str, base_url: str, cache_dir: Path, styleshe
             anchors.setdefault(name, (index, x * PX_TO_PT, y * PX_TO_PT))
         for level, label, (x, y), _state in page.bookmarks:
             headings.append((level, label, index, y * PX_TO_PT))
-    write_atomically(pdf, document.write_pdf(pdf_identifier=digest.encode(), pdf_tags=True))
+    write_atomically(pdf, compact_tags(document.write_pdf(pdf_identifier=digest.encode(), pdf_tags=True)))
     write_atomically(meta, json.dumps({"pages": len(document.pages), "anchors": anchors, "headings": headings,
                                        "warnings": handler.messages}, ensure_ascii=False).encode())
     return Rendered(key, pdf, len(document.pages), anchors, headings, handler.messages, cached=False)
@@ -207,6 +231,15 @@ def render_whole(html: str, stylesheets: tuple[str, ...], cache_dir: Path, name:
         pdf_identifier=digest.encode(), pdf_tags=True)
     write_atomically(pdf, data)
     return data
+
+
+def compact_tags(data: bytes) -> bytes:
+    """The rendered PDF with its plain /Span elements folded into their parents (tagtree.py)."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        flatten_spans(pdf)
+        out = io.BytesIO()
+        pdf.save(out, compress_streams=True)
+        return out.getvalue()
 
 
 def complete_pdf(data: bytes) -> bool:

@@ -12,8 +12,8 @@ subsets in the Chinese book. Two things make merging them cheap:
   embedded fonts come from one file, and which file that is.
 
 ``share_fonts`` then gathers, per font file, the glyph ids every chapter used
-(the keys of its /W widths), subsets the file once to their union (glyph ids
-kept), and points every page at one font dictionary per file, with the union
+(the keys of its /W widths), subsets the file once to their union with
+HarfBuzz (glyph ids kept; harfbuzz.py), and points every page at one font dictionary per file, with the union
 of the widths and of the ToUnicode maps. The page content streams are not
 touched.
 """
@@ -21,24 +21,18 @@ touched.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import logging
-import os
 import re
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
-from fontTools import subset
-from fontTools.ttLib import TTCollection, TTFont
+
+from .collect import BookError
+from .harfbuzz import subset_font
 
 TAG_LETTERS = 6
-logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset; dropped" is expected
-# Tables the PDF reader never needs: layout is already done (glyph ids are in the page streams).
-DROP_TABLES = ["BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "GDEF", "JSTF", "LTSH", "PCLT",
-               "SVG ", "kern", "morx", "vhea", "vmtx", "VORG", "meta", "STAT", "MATH"]
+FONT_FILE_KEYS = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
 def font_tag(digest) -> str:
@@ -146,50 +140,6 @@ def widths_array(widths: dict[int, float]) -> pikepdf.Array:
     return pikepdf.Array([item if not isinstance(item, list) else pikepdf.Array(item) for item in array])
 
 
-def subset_cached(job: tuple[Path, int, frozenset[int], Path | None]) -> tuple[bytes, bool]:
-    """subset_file, kept in cache_dir by the font file and the glyph set: subsetting a CJK font
-    takes seconds, and a rebuild after a text edit usually needs the very same glyphs again.
-    (One argument, so a worker pool can map it.)"""
-    path, index, glyphs, cache_dir = job
-    if cache_dir is None:
-        return subset_file(path, index, set(glyphs))
-    stat = path.stat()
-    key = hashlib.sha256(repr((str(path), stat.st_size, stat.st_mtime_ns, index, sorted(glyphs))).encode())
-    entry = cache_dir / f"{key.hexdigest()[:32]}.font"
-    # An entry: b"C" (CFF) or b"T" (TrueType), the font's sha256, the font. A damaged one is made again.
-    try:
-        stored = entry.read_bytes()
-        kind, digest, data = stored[:1], stored[1:33], stored[33:]
-        if kind in (b"C", b"T") and hashlib.sha256(data).digest() == digest:
-            return data, kind == b"C"
-    except OSError:
-        pass
-    data, cff = subset_file(path, index, set(glyphs))
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = entry.with_name(f".{entry.name}.{os.getpid()}.part")
-    partial.write_bytes((b"C" if cff else b"T") + hashlib.sha256(data).digest() + data)
-    os.replace(partial, entry)  # whole entries only: a reader never sees half a font
-    return data, cff
-
-
-def subset_file(path: Path, index: int, glyphs: set[int]) -> tuple[bytes, bool]:
-    """The font file cut down to the glyph ids (ids kept); (bytes, is CFF)."""
-    if path.suffix.lower() in (".ttc", ".otc"):
-        font = TTCollection(str(path))[index]
-    else:
-        font = TTFont(str(path), fontNumber=index) if index else TTFont(str(path))
-    options = subset.Options(retain_gids=True, notdef_outline=True, hinting=False, glyph_names=False,
-                             layout_features=[], drop_tables=DROP_TABLES, name_IDs=[1, 2, 4, 6],
-                             name_languages=[0x409], ignore_missing_glyphs=True)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(gids=sorted(glyphs | {0}))
-    subsetter.subset(font)
-    font.recalcTimestamp = False  # keep the font's own date: the same glyphs give the same bytes
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue(), "CFF " in font
-
-
 def glyph_widths(array) -> dict[int, float]:
     """A CID font's /W array as {glyph id: width}: runs of 'c [w1 w2 ...]' and 'first last w'."""
     items, widths, i = list(array), {}, 0
@@ -206,12 +156,8 @@ def glyph_widths(array) -> dict[int, float]:
     return widths
 
 
-def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]], mapper: Callable = map,
-                cache_dir: Path | None = None) -> dict:
-    """Replace every chapter's subset of a known font file with one book-wide font; returns figures.
-
-    The book-wide subsets are cut by mapper (a worker pool's map runs them in parallel) and kept
-    in cache_dir."""
+def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]]) -> dict:
+    """Replace every chapter's subset of a known font file with one book-wide font; returns figures."""
     groups: dict[str, list] = {}
     for fonts in _walk_font_dicts(book):
         for name, font in fonts.items():
@@ -221,6 +167,10 @@ def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]], mapper: C
             tag = str(descriptor.FontName)[1:].split("+")[0]
             if tag in files:
                 groups.setdefault(tag, []).append((fonts, name, font))
+            elif any(len(descriptor[key].read_raw_bytes()) < 16 for key in FONT_FILE_KEYS if key in descriptor):
+                # render.py left this font out for the join, which has no file for its tag
+                raise BookError(f"font {descriptor.FontName} was left out of a chapter, but no installed "
+                                 "font file has its tag: was a font package changed during the build?")
     shared, from_chapters = 0, 0
     collected = []
     for tag, uses in sorted(groups.items()):
@@ -242,13 +192,13 @@ def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]], mapper: C
                                              max(bbox[2], box[2]), max(bbox[3], box[3])]
         from_chapters += len(merged)
         collected.append((uses, widths, unicode, bbox))
-    jobs = [(*files[tag], frozenset(widths), cache_dir)
-            for tag, (_, widths, _, _) in zip(sorted(groups), collected)]
-    for (uses, widths, unicode, bbox), (data, cff) in zip(collected, mapper(subset_cached, jobs)):
+    for tag, (uses, widths, unicode, bbox) in zip(sorted(groups), collected):
+        data = subset_font(*files[tag], set(widths))
+        cff = data[:4] == b"OTTO"
         first = uses[0][2]
         first_cid = first.DescendantFonts[0]
         descriptor = pikepdf.Dictionary({key: value for key, value in first_cid.FontDescriptor.items()
-                                         if key not in ("/FontFile2", "/FontFile3", "/CIDSet")})
+                                         if key not in (*FONT_FILE_KEYS, "/CIDSet")})
         descriptor.FontBBox = pikepdf.Array(bbox)
         if cff:
             descriptor.FontFile3 = book.make_stream(data, Subtype=pikepdf.Name("/OpenType"))
@@ -257,6 +207,7 @@ def share_fonts(book: pikepdf.Pdf, files: dict[str, tuple[Path, int]], mapper: C
         cid = pikepdf.Dictionary({key: value for key, value in first_cid.items()
                                   if key not in ("/W", "/FontDescriptor")})
         cid.W = widths_array(widths)
+        cid.Subtype = pikepdf.Name("/CIDFontType0" if cff else "/CIDFontType2")
         cid.FontDescriptor = book.make_indirect(descriptor)
         font = book.make_indirect(pikepdf.Dictionary(
             Type=pikepdf.Name("/Font"), Subtype=pikepdf.Name("/Type0"), BaseFont=first.BaseFont,
