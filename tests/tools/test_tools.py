@@ -80,20 +80,12 @@ print(f"\\nPROBE exit={code} torch={'torch' in sys.modules}")
 """
 
 
-# Also importable as libraries whose nn.Module classes are defined at module level, so torch is
-# imported at the top; strict xfail: the day they load torch late, this list must shrink.
-TORCH_AT_TOP = {"debug/nan_detector.py", "debug/make_tiny_model.py"}
-
-
 def standalone_scripts():
     scripts = []
     for path in sorted((ROOT / "docs").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
         if "argparse" in text and "__main__" in text:
-            name = str(path.relative_to(ROOT / "docs"))
-            marks = [pytest.mark.xfail(strict=True, reason="torch imported at module top")] \
-                if name in TORCH_AT_TOP else []
-            scripts.append(pytest.param(path, id=name, marks=marks))
+            scripts.append(pytest.param(path, id=str(path.relative_to(ROOT / "docs"))))
     return scripts
 
 
