@@ -34,7 +34,8 @@ from .tagtree import flatten_spans
 
 CSS_FILE = Path(__file__).with_name("book.css")
 PX_TO_PT = 0.75  # WeasyPrint lays out in CSS px
-RENDER_VERSION = "fonts-tagged-by-file-1+pdf-tags+spans-folded+shared-fonts-left-out"  # changes whenever the PDF a chapter render writes changes
+# Changes whenever the PDF a chapter render writes changes (it is part of the cache key).
+RENDER_VERSION = "fonts-tagged-by-file-1+pdf-tags+spans-folded+shared-fonts-left-out"
 
 
 class _OpenArrayFFI:

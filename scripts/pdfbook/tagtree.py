@@ -99,11 +99,13 @@ def flatten_spans(pdf: pikepdf.Pdf) -> int:
         return 0
     owner: dict[tuple[int, int], pikepdf.Object] = {}
 
-    def lift(kid, page, into_page):
-        """A kid of a folded span, made valid as a kid of an element on into_page."""
-        if isinstance(kid, int) and page is not None and page.objgen != getattr(into_page, "objgen", None):
+    def lift(kid, page, parent, into_page):
+        """A kid of a folded span, made valid as a kid of parent, an element on into_page."""
+        if _is_element(kid):
+            kid.P = parent
+        elif isinstance(kid, int) and page is not None and page.objgen != getattr(into_page, "objgen", None):
             return pikepdf.Dictionary(Type=pikepdf.Name.MCR, Pg=page, MCID=kid)
-        if isinstance(kid, pikepdf.Dictionary) and "/Pg" not in kid and page is not None and not _is_element(kid):
+        elif isinstance(kid, pikepdf.Dictionary) and "/Pg" not in kid and page is not None:
             kid.Pg = page  # a marked-content or object reference that took its page from the span
         return kid
 
@@ -120,10 +122,7 @@ def flatten_spans(pdf: pikepdf.Pdf) -> int:
                 kid_page = kid.get("/Pg", page)
                 if kid.is_indirect:
                     owner[kid.objgen] = element
-                kids += [lift(item, kid_page, page) for item in inner]
-                for item in inner:
-                    if _is_element(item):
-                        item.P = element
+                kids += [lift(item, kid_page, element, page) for item in inner]
             else:
                 kid.K = pikepdf.Array(inner)
                 kids.append(kid)
