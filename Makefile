@@ -47,11 +47,11 @@ check: setup-test ## Run the source checks: parity, data tables, style, terminol
 	$(PY) scripts/check_units.py
 
 # Two pytest-xdist workers by default (CI's and most laptops' core count); each test file stays on
-# one worker and the browser tests share one (tests/conftest.py). `make test PYTEST_WORKERS=0` runs
+# one worker (tests/conftest.py). `make test PYTEST_WORKERS=0` runs
 # them in one process; PYTEST_ARGS='-m unit' picks a tier (unit, tools, site, pdf, browser).
 PYTEST_WORKERS ?= 2
 test: setup-test check book ## Run every check and test (what CI runs)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: setup-test book ## Print build, reload, page-weight and PDF figures (no pass/fail)
 	$(PY) scripts/bench_site.py

@@ -11,8 +11,10 @@ Every test gets one tier marker from where it lives, so `pytest -m unit` (second
 
 A test marked with a tier (`@pytest.mark.site`) keeps it.
 
-Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) each file stays on one worker, and
-all browser tests share one worker (one Chromium; the host test must run after the others).
+Under pytest-xdist, `make test` runs `-n 2 --dist loadfile`: each file stays on one worker, so a
+module's shared fixtures (a fixture PDF book, axe-core over every page) are made once. (Not
+`--dist loadgroup`: with pytest 9.2 and pytest-xdist 3.8 it silently stops grouping, because
+the group travels in a node id that pytest no longer lets a plugin change; pytest-xdist#1386.)
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def tier_of(item: pytest.Item) -> str:
     return "unit"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+@pytest.hookimpl(tryfirst=True)  # the tiers are marked before `-m` selects by them
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         tier = tier_of(item)
@@ -63,8 +65,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.timeout(TIER_TIMEOUTS[tier]))
         if tier != "site" and "site" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.site)  # `-m "not site"` leaves out every test that needs make book
-        group = "browser" if tier == "browser" else str(item.path)
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

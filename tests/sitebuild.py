@@ -83,6 +83,44 @@ def build_fixture(name: str, tmp_path: Path, nav: str = "") -> tuple[subprocess.
     return result, out
 
 
+def small_book(project: Path, nav: str, pages: dict[str, list[tuple[str, str, str]]], config: str | None = None) -> None:
+    """A copy of the project with the book's scripts, overrides, data, mkdocs.yml (nav replaced by
+    `nav`, the text before it by `config` if given) and docs/ assets, and only a few pages: the
+    contributing and translation-status pages (real, in every language of `pages`; a third
+    language gets the English text) and `pages`: {lang: [(path without .md, title, body)]}.
+    The SKILL.md outline is cut down to the contributing page. The project's plot cache comes along
+    (its entries are keyed by the data and the plotting code), so a build renders only plots it
+    has not seen (a new language's). Builds in a few seconds."""
+    import shutil
+
+    import yaml
+
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("scripts", "overrides", "data"):
+        shutil.copytree(ROOT / folder, project / folder, ignore=ignore, dirs_exist_ok=True)
+    if (ROOT / ".cache" / "plots").is_dir():
+        shutil.copytree(ROOT / ".cache" / "plots", project / ".cache" / "plots")
+    text = config if config is not None else (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    (project / "mkdocs.yml").write_text(text[:text.index("\nnav:\n")] + nav, encoding="utf-8")
+    docs = project / "docs"  # its scripts and images (the calculators run three), and a few pages
+    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("*.md", "__pycache__", "*.pyc"))
+    suffixes = {lang: "" if lang == "zh" else f".{lang}" for lang in pages}
+    for name in ("contributing", "resources/translation-status"):
+        for lang, suffix in suffixes.items():
+            shutil.copy(ROOT / "docs" / f"{name}{'' if lang == 'zh' else '.en'}.md", docs / f"{name}{suffix}.md")
+    for name in ("CONTRIBUTING.md", "CONTRIBUTING.zh.md"):  # what contributing*.md include
+        shutil.copy(ROOT / name, project / name)
+    for lang, entries in pages.items():
+        for path, title, body in entries:
+            page = docs / f"{path}{suffixes[lang]}.md"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
+    outline = yaml.safe_load((project / "data" / "skill_outline.yaml").read_text(encoding="utf-8"))
+    for lang in ("zh", "en"):
+        outline[lang]["procedures"] = [{**outline[lang]["procedures"][0], "read": ["contributing.md"]}]
+    (project / "data" / "skill_outline.yaml").write_text(yaml.safe_dump(outline, allow_unicode=True), "utf-8")
+
+
 def read_mkdocs_yml(path: Path = ROOT / "mkdocs.yml") -> dict:
     """mkdocs.yml as plain data, for tests that look at its nav or plugins. Its tags are read as
     None: !!python/name (emoji functions) and !ENV (settings a build may override)."""

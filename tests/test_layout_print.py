@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bookconf import ROOT
+from pdftext import pdf_text as book_text
 
 BOOK_CSS = ROOT / "scripts" / "pdfbook" / "book.css"
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -138,9 +139,7 @@ def test_web_only_text_is_not_in_the_book(request, lang):
     path = folder / f"ml-engineering-{lang}.pdf"
     if not path.exists():
         pytest.fail(f"{path} is not built: run `make book`")
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    flat = re.sub(r"\s+", "", text)
+    flat = re.sub(r"\s+", "", book_text(path))
     assert HOME[lang].replace(" ", "") in flat, "the home page is missing from the PDF"
     for sentence in WEB_ONLY[lang]:
         assert re.sub(r"\s+", "", sentence) not in flat, sentence

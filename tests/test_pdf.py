@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from bookconf import ROOT
+from pdftext import pdf_fonts, pdf_text
 from sitebuild import FIXTURE_SITES, build_fixture, fixture_config
 
 BUILD_PDF = ROOT / "scripts" / "build_pdf.py"
@@ -36,19 +37,16 @@ def pdf_path(site: Path, lang: str) -> Path:
     return path
 
 
-def pdf_text(path: Path, first: int | None = None, last: int | None = None, bbox: bool = False) -> str:
-    """pdftotext's output, extracted once per session for each (file, version, pages): the book's
-    PDFs are hundreds of pages and several tests read the same text."""
+def book_reader(path: Path) -> PdfReader:
+    """One parsed PdfReader per session for each version of a built book: parsing the outline, page
+    labels and annotations of a 400-page book takes seconds, and the tests only read them."""
     stat = path.stat()
-    return _pdftotext(str(path), stat.st_mtime_ns, stat.st_size, first, last, bbox)
+    return _reader(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.cache
-def _pdftotext(path: str, mtime_ns: int, size: int, first: int | None, last: int | None, bbox: bool) -> str:
-    command = ["pdftotext", "-enc", "UTF-8"] + (["-bbox"] if bbox else [])
-    if first:
-        command += ["-f", str(first), "-l", str(last or first)]
-    return subprocess.run([*command, path, "-"], capture_output=True, text=True, check=True).stdout
+def _reader(path: str, mtime_ns: int, size: int) -> PdfReader:
+    return PdfReader(path)
 
 
 def outline_titles(reader: PdfReader) -> list[tuple[str, list]]:
@@ -84,7 +82,7 @@ def check_internal_links(reader: PdfReader) -> int:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_book_pdf(site, lang):
     path = pdf_path(site, lang)
-    reader = PdfReader(path)
+    reader = book_reader(path)
     assert len(reader.pages) > 50
     text = pdf_text(path)
     if lang == "zh":
@@ -137,7 +135,7 @@ def margin_texts(path: Path, tmp_path: Path) -> list[tuple[str, str]]:
 def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tmp_path):
     """Numbers are drawn after joining and headers by each chapter's render: both must land on the right pages."""
     path = pdf_path(site, lang)
-    reader = PdfReader(path)
+    reader = book_reader(path)
     margins = margin_texts(path, tmp_path)
     assert margins[0] == ("", ""), "the cover has no header or number"
     # The front matter is numbered i, ii, ... and the chapters 1, 2, ...: the foot shows the page's label.
@@ -163,7 +161,7 @@ def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tm
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_section_bookmarks_open_the_page_of_their_heading(site, lang):
     path = pdf_path(site, lang)
-    reader = PdfReader(path)
+    reader = book_reader(path)
     pages = [squeeze(text) for text in pdf_text(path).split("\f")]
     sections = []
 
@@ -303,7 +301,7 @@ def test_open_array_ffi_makes_the_same_arrays_without_new_type_strings():
 
 
 def test_chinese_pdf_embeds_noto_sans_cjk_sc(site):
-    fonts = subprocess.run(["pdffonts", str(pdf_path(site, "zh"))], capture_output=True, text=True, check=True).stdout
+    fonts = pdf_fonts(pdf_path(site, "zh"))
     rows = [line for line in fonts.splitlines() if "Noto-Sans-CJK-SC" in line]
     assert rows and all(" yes " in row for row in rows), fonts
     assert not [line for line in fonts.splitlines()[2:] if " no " in line.split("Identity-H")[-1][:8]], fonts
@@ -510,7 +508,7 @@ def test_book_pdf_embeds_each_font_once(site, lang):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_book_pdf_outline_and_contents_have_no_repeated_entry(site, lang):
-    reader = PdfReader(pdf_path(site, lang))
+    reader = book_reader(pdf_path(site, lang))
     titles = [item.title for item in flatten_outline(reader.outline)]
     repeated = [a for a, b in zip(titles, titles[1:]) if squeeze(a) == squeeze(b)]
     assert not repeated, f"bookmarks repeating the one before: {repeated}"
@@ -523,7 +521,7 @@ def test_book_pdf_is_tagged_with_page_labels(site, lang):
     path = pdf_path(site, lang)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Tagged:\s+yes", info, re.M), info
-    reader = PdfReader(path)
+    reader = book_reader(path)
     assert "/PageLabels" in reader.trailer["/Root"]
     labels = reader.page_labels
     front = [label for label in labels if not label.isdigit()]
@@ -579,6 +577,8 @@ def web_only_texts(site: Path, lang: str) -> list[str]:
 
     texts = []
     for page in load_manifest(site, lang).pages:
+        if "book-web-only" not in page.html:
+            continue
         for block in BeautifulSoup(page.html, "lxml").select(".book-web-only"):
             texts += [squeeze(part) for part in re.split(r"[。：.:\n]", block.get_text()) if len(squeeze(part)) >= 12]
     return texts

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
-from sitebuild import ROOT
+from sitebuild import ROOT, small_book
 
 FRENCH_I18N = """        - locale: fr
           name: Français
@@ -66,36 +65,14 @@ def add_french(raw: dict) -> None:
 
 
 def make_project(project: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("scripts", "overrides", "data"):
-        shutil.copytree(ROOT / folder, project / folder, ignore=ignore)
-    languages = project / "data" / "languages.yaml"
-    raw = yaml.safe_load(languages.read_text(encoding="utf-8"))
+    (project / "data").mkdir(parents=True)
+    raw = yaml.safe_load((ROOT / "data" / "languages.yaml").read_text(encoding="utf-8"))
     add_french(raw)
-    languages.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     i18n_end = re.compile(r"^  (?:#|- )", re.M).search(config, config.index("  - i18n:") + 1).start()
-    config = config[:i18n_end] + FRENCH_I18N + config[i18n_end:]
-    (project / "mkdocs.yml").write_text(config[:config.index("\nnav:\n")] + NAV, encoding="utf-8")
-
-    docs = project / "docs"  # its scripts and images (the calculators run three), and a few pages
-    shutil.copytree(ROOT / "docs", docs, ignore=shutil.ignore_patterns("*.md", "__pycache__", "*.pyc"))
-    for name in ("contributing", "resources/translation-status"):  # real pages; French: the English text
-        for suffix, source in (("", ""), (".en", ".en"), (".fr", ".en")):
-            shutil.copy(ROOT / "docs" / f"{name}{source}.md", docs / f"{name}{suffix}.md")
-    for name in ("CONTRIBUTING.md", "CONTRIBUTING.zh.md"):  # what contributing*.md include
-        shutil.copy(ROOT / name, project / name)
-    for lang, pages in PAGES.items():
-        suffix = {"zh": "", "en": ".en", "fr": ".fr"}[lang]
-        for path, title, body in pages:
-            page = docs / f"{path}{suffix}.md"
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
-    outline = yaml.safe_load((project / "data" / "skill_outline.yaml").read_text(encoding="utf-8"))
-    for lang in ("zh", "en"):
-        outline[lang]["procedures"] = [{**outline[lang]["procedures"][0], "read": ["contributing.md"]}]
-    (project / "data" / "skill_outline.yaml").write_text(yaml.safe_dump(outline, allow_unicode=True), "utf-8")
+    small_book(project, NAV, PAGES, config=config[:i18n_end] + FRENCH_I18N + config[i18n_end:])
+    languages = project / "data" / "languages.yaml"
+    languages.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def switcher(page: Path) -> list[str]:

@@ -21,8 +21,6 @@ class Reader:
     console_errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
-    session_log: list[str] | None = None  # where refused requests are also logged, with the test's name
-    test: str = ""
 
     def record(self, request) -> None:
         self.urls.append(request.url)
@@ -30,15 +28,17 @@ class Reader:
 
     def refuse(self, route) -> None:
         self.foreign.append(route.request.url)
-        if self.session_log is not None:
-            self.session_log.append(f"{route.request.url} (in {self.test})")
         route.abort("blockedbyclient")
 
     def watch(self, page) -> None:
         page.on("console", lambda msg: self.on_console(msg))
         page.on("pageerror", lambda error: self.console_errors.append(f"page error: {error}"))
         page.on("requestfailed", self.on_failed)
-        page.on("response", lambda res: res.status >= 400 and self.failed.append(f"{res.url}: HTTP {res.status}"))
+        page.on("response", self.on_response)
+
+    def on_response(self, response) -> None:
+        if response.status >= 400:
+            self.failed.append(f"{response.url}: HTTP {response.status}")
 
     def on_failed(self, request) -> None:
         # A request still in flight when the test navigates away is cancelled by the browser

@@ -9,8 +9,11 @@ with status 404, like GitHub Pages.
 Every context records the host of each request it makes (workers' included),
 routes every request for a host other than 127.0.0.1 to :class:`Reader`, which
 refuses it and records it, and collects console errors, page errors and failed
-requests. Refused requests are also logged for the whole session, so the
-host test, which runs after the others, reports what any test's pages asked for.
+requests. A test whose pages asked another host fails when it ends, whether or not
+it looked at its Reader.
+
+Tests that open pages with the same options share one tab (:class:`PooledTab`): a fresh
+context costs about twice a page load.
 
 ``BOOK_BROWSER_SITE=/some/dir`` serves another built site (to try the tests
 while site/ is being rebuilt); by default the tests use site/ and fail without it.
@@ -19,6 +22,7 @@ while site/ is being rebuilt); by default the tests use site/ and fail without i
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import sys
@@ -58,6 +62,7 @@ class SiteHandler(SimpleHTTPRequestHandler):
     """Serve a built site under a path prefix, the way GitHub Pages serves a project site."""
 
     prefix = "/"
+    protocol_version = "HTTP/1.1"  # keep-alive: a page's dozen files come over one connection
 
     def log_message(self, format, *args):  # noqa: A002 - quiet: the tests report what matters
         pass
@@ -144,24 +149,79 @@ def browser():
         chromium.close()
 
 
+class PooledTab:
+    """One context and one page kept for the session, for the tests that open a page with the same options.
+
+    A new context costs a new renderer process and a cold cache: about 1 s a page against 0.5 s
+    for a page reused. Between tests the tab forgets what a test could have left behind: its
+    storage (Material keeps the colour scheme and the dismissed announcement there), cookies,
+    the viewport, and the page itself (about:blank stops whatever was still loading). Events and
+    refused requests go to the Reader of the test that holds the tab.
+    """
+
+    def __init__(self, browser, base_url: str, options: dict):
+        self.options = options
+        self.context = browser.new_context(base_url=base_url, service_workers="block", **options)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.reader = Reader()
+        self.context.on("request", lambda request: self.reader.record(request))
+        self.context.route(NOT_LOCAL, lambda route: self.reader.refuse(route))
+        self.page = self.context.new_page()
+        self.page.on("console", lambda message: self.reader.on_console(message))
+        self.page.on("pageerror", lambda error: self.reader.console_errors.append(f"page error: {error}"))
+        self.page.on("requestfailed", lambda request: self.reader.on_failed(request))
+        self.page.on("response", lambda response: self.reader.on_response(response))
+
+    def lend(self, reader: Reader):
+        self.reader = reader
+        return self.page, reader
+
+    def give_back(self) -> None:
+        self.reader = Reader()  # late events of the test that ends land nowhere
+        if self.page.is_closed() or len(self.context.pages) != 1:
+            raise RuntimeError("a test closed the shared tab or left another page open: use open_page(fresh=True)")
+        if self.page.url.startswith("http"):
+            self.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        self.page.goto("about:blank")
+        self.context.clear_cookies()
+        self.page.set_viewport_size(self.options["viewport"])
+
+
 @pytest.fixture(scope="session")
-def foreign_requests() -> list[str]:
-    """Every request to another host than 127.0.0.1 that any test's pages made, with the test's name."""
-    return []
+def tab_pool(browser, base_url):
+    tabs: dict[str, PooledTab] = {}
+    yield tabs
+    for tab in tabs.values():
+        tab.context.close()
 
 
 @pytest.fixture
-def open_page(browser, base_url, foreign_requests, request):
-    """Factory: open_page(**context_options) -> (page, reader), in a fresh context closed afterwards."""
-    contexts = []
+def open_page(browser, base_url, tab_pool):
+    """Factory: open_page(**context_options) -> (page, reader).
 
-    def factory(**options):
+    Tests that ask for the same options share one tab for the session (see PooledTab);
+    open_page(fresh=True, ...) gives a new context of the test's own, closed afterwards, for a
+    test that needs a cold cache or several pages.
+    """
+    contexts = []
+    lent = []
+    readers = []
+
+    def factory(fresh: bool = False, **options):
         options.setdefault("color_scheme", "light")
         options.setdefault("viewport", {"width": 1280, "height": 900})
+        reader = Reader()
+        readers.append(reader)
+        if not fresh:
+            key = json.dumps(options, sort_keys=True)
+            if key not in tab_pool:
+                tab_pool[key] = PooledTab(browser, base_url, options)
+            if tab_pool[key] not in lent:
+                lent.append(tab_pool[key])
+            return tab_pool[key].lend(reader)  # asked again in one test: the same tab, a new Reader
         context = browser.new_context(base_url=base_url, service_workers="block", **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        reader = Reader(session_log=foreign_requests, test=request.node.nodeid)
         context.on("request", reader.record)
         context.route(NOT_LOCAL, reader.refuse)
         page = context.new_page()
@@ -169,8 +229,14 @@ def open_page(browser, base_url, foreign_requests, request):
         return page, reader
 
     yield factory
+    for tab in lent:
+        tab.give_back()
     for context in contexts:
         context.close()
+    # Every test's pages, whether or not the test calls assert_clean, ask only 127.0.0.1.
+    foreign = [url for reader in readers for url in reader.foreign]
+    if foreign:
+        pytest.fail("the pages of this test asked another host than 127.0.0.1:\n" + "\n".join(sorted(set(foreign))[:30]))
 
 
 @pytest.fixture(scope="session")

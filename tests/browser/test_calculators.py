@@ -61,7 +61,7 @@ def row_text(page, key: str) -> str:
 
 def open_calc(open_page, path: str, **options):
     page, reader = open_page(**options)
-    response = page.goto(path, wait_until="networkidle")
+    response = page.goto(path, wait_until="load")
     assert response.status == 200, f"{page.url}: HTTP {response.status}"
     page.locator(".book-calc.book-calc--live .book-calc__form").wait_for()
     return page, reader

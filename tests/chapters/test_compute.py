@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_runner import run_python
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "compute"
 TOPO = DOCS / "cpu_topology.py"
@@ -13,7 +14,7 @@ BUDGET = DOCS / "host_memory_budget.py"
 
 
 def run(script, *args):
-    return subprocess.run([sys.executable, str(script), *args],
+    return run_python([str(script), *args],
                           capture_output=True, text=True, timeout=60)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import importlib.util
 
 import pytest
+from script_runner import run_python
 
 # The scripts run in subprocesses; collecting these tests must not import torch (seconds per worker).
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
@@ -43,7 +44,7 @@ def run_commands(commands, tmp_path):
         line = line.replace("/tmp/fr", str(tmp_path / "fr"))
         assert line.startswith("python "), line
         args = line.split()[1:]
-        proc = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True,
+        proc = run_python([*args], cwd=ROOT, capture_output=True,
                               text=True, timeout=240)
         assert proc.returncode in (0, 1), proc.stderr
         out.append(proc.stdout)
@@ -51,7 +52,7 @@ def run_commands(commands, tmp_path):
 
 
 def run(script, *args):
-    return subprocess.run([sys.executable, str(script), *args], capture_output=True,
+    return run_python([str(script), *args], capture_output=True,
                           text=True, timeout=240, cwd=ROOT)
 
 

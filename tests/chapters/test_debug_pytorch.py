@@ -8,6 +8,7 @@ from pathlib import Path
 import importlib.util
 
 import pytest
+from script_runner import run_python
 
 # The scripts run in subprocesses; collecting these tests must not import torch (seconds per worker).
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
@@ -18,8 +19,8 @@ ANOMALY_DEMO = DEBUG_DIR / "anomaly_demo.py"
 
 
 def run(script, *args, env=None, cwd=None):
-    return subprocess.run(
-        [sys.executable, str(script), *args],
+    return run_python(
+        [str(script), *args],
         capture_output=True, text=True, timeout=300, env=env, cwd=cwd,
     )
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -58,12 +59,12 @@ def quoted_runs(text: str, script: str):
 def run_cmd(command: str, timeout: int = 60):
     argv = shlex.split(command)
     assert argv[0] == "python"
-    return subprocess.run([sys.executable, *argv[1:]], cwd=ROOT, capture_output=True,
+    return run_python([*argv[1:]], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
 def run(script: Path, *args):
-    return subprocess.run([sys.executable, str(script), *map(str, args)], cwd=ROOT,
+    return run_python([str(script), *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 
@@ -335,7 +336,7 @@ def run_loadgen(command: str, port: int) -> dict:
     argv = shlex.split(command)
     assert argv[:2] == ["python", "docs/inference/loadgen.py"]
     argv[argv.index("--url") + 1] = f"http://127.0.0.1:{port}"
-    proc = subprocess.run([sys.executable, *argv[1:], "--json"], cwd=ROOT, capture_output=True,
+    proc = run_python([*argv[1:], "--json"], cwd=ROOT, capture_output=True,
                           text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -373,7 +374,7 @@ def test_loadgen_measures_the_stub_delays():
 
 
 def test_loadgen_reports_unreachable_server():
-    proc = subprocess.run([sys.executable, str(LOADGEN), "--url", f"http://127.0.0.1:{free_port()}",
+    proc = run_python([str(LOADGEN), "--url", f"http://127.0.0.1:{free_port()}",
                            "--rate", "50", "--num-requests", "3", "--timeout", "5"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
@@ -387,7 +388,7 @@ def test_loadgen_reports_unreachable_server():
     (["--url", "127.0.0.1:8199"], "--url"),
 ])
 def test_loadgen_bad_input(args, fragment):
-    proc = subprocess.run([sys.executable, str(LOADGEN), *args], cwd=ROOT, capture_output=True,
+    proc = run_python([str(LOADGEN), *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=30)
     assert proc.returncode == 2
     assert fragment in proc.stderr

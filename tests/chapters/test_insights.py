@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "docs" / "insights" / "training_cost.py"
@@ -25,7 +26,7 @@ WORKED_EXAMPLE = ["--params", "70B", "--tokens", "15T", "--gpus", "4096",
 
 
 def run_script(*args):
-    return subprocess.run([sys.executable, str(SCRIPT), *args],
+    return run_python([str(SCRIPT), *args],
                           capture_output=True, text=True, timeout=60)
 
 
@@ -141,10 +142,10 @@ def test_testing_page_blocks_identical_in_both_languages():
 TEARDOWN_ABORT = "terminate called without an active exception"
 
 
-def _run_pytest(cmd, cwd, env):
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+def _run_pytest(args, cwd, env):
+    proc = run_python(args, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
     if proc.returncode != 0 and TEARDOWN_ABORT in proc.stdout + proc.stderr:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
+        proc = run_python(args, cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
     return proc
 
 
@@ -154,7 +155,7 @@ def test_testing_page_examples_pass(tmp_path):
         (tmp_path / name).write_text(body, encoding="utf-8")
     env = dict(os.environ)
     env.pop("CUDA_VISIBLE_DEVICES", None)
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    cmd = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
     # First record the golden file, then run every example; the golden test must
     # now compare against the recorded file and pass.
     first = _run_pytest(cmd + ["test_golden.py"], tmp_path, {**env, "UPDATE_GOLDEN": "1"})

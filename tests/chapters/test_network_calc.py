@@ -3,12 +3,13 @@
 import subprocess
 import sys
 from pathlib import Path
+from script_runner import run_python
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "network" / "allreduce_time.py"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, str(SCRIPT), *args],
+    return run_python([str(SCRIPT), *args],
                           capture_output=True, text=True, timeout=60)
 
 

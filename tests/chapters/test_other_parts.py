@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTIMATOR = ROOT / "docs" / "training" / "memory_estimator.py"
@@ -27,7 +28,7 @@ SLURM = ROOT / "docs" / "orchestration" / "slurm" / "train-multinode.slurm"
 
 
 def run(script: Path, *args: str, timeout: int = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(script), *args],
+    return run_python([str(script), *args],
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = ROOT / "docs" / "storage" / "fio_summary.py"
@@ -18,8 +19,8 @@ FIXTURES = ROOT / "tests" / "fixtures" / "fio"
 
 
 def summarize(*args, stdin=None):
-    return subprocess.run(
-        [sys.executable, str(SUMMARY), *args],
+    return run_python(
+        [str(SUMMARY), *args],
         input=stdin, capture_output=True, text=True, timeout=60,
     )
 
@@ -242,8 +243,8 @@ def test_pack_shards(tmp_path):
 
     src, out = tmp_path / "src", tmp_path / "out"
     make_samples(src)
-    run = subprocess.run(
-        [sys.executable, str(PACK), str(src), str(out), "--shard-mb", "0.05", "--shuffle", "1"],
+    run = run_python(
+        [str(PACK), str(src), str(out), "--shard-mb", "0.05", "--shuffle", "1"],
         capture_output=True, text=True, timeout=60,
     )
     assert run.returncode == 0, run.stderr
@@ -264,7 +265,7 @@ def test_pack_shards(tmp_path):
 
 
 def test_pack_shards_rejects_bad_args(tmp_path):
-    run = subprocess.run([sys.executable, str(PACK), str(tmp_path / "missing"), str(tmp_path / "o")],
+    run = run_python([str(PACK), str(tmp_path / "missing"), str(tmp_path / "o")],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert "not a directory" in run.stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 import importlib.util
 
 import pytest
+from script_runner import run_python
 
 # The scripts run in subprocesses; collecting these tests must not import torch (seconds per worker).
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
@@ -23,7 +24,7 @@ BASH = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
 
 
 def pytest_run(args, cwd=ROOT):
-    proc = subprocess.run([sys.executable, "-m", "pytest", *args, "-p", "no:cacheprovider"],
+    proc = run_python(["-m", "pytest", *args, "-p", "no:cacheprovider"],
                           cwd=cwd, capture_output=True, text=True, timeout=300)
     return proc.returncode, proc.stdout + proc.stderr
 

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "training"
@@ -25,7 +26,7 @@ CONVERT = DOCS / "dcp_to_safetensors.py"
 
 
 def run(args, timeout=240):
-    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
+    return run_python([*map(str, args)], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT)
 
 

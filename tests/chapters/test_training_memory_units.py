@@ -3,13 +3,14 @@
 import subprocess
 import sys
 from pathlib import Path
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 ESTIMATOR = ROOT / "docs" / "training" / "memory_estimator.py"
 
 
 def run(*args):
-    return subprocess.run([sys.executable, str(ESTIMATOR), *args], capture_output=True, text=True, timeout=60)
+    return run_python([str(ESTIMATOR), *args], capture_output=True, text=True, timeout=60)
 
 
 def test_gpu_mem_is_in_gib():

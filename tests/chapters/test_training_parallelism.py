@@ -18,6 +18,7 @@ from argparse import Namespace
 from pathlib import Path
 
 import pytest
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "training"
@@ -47,12 +48,12 @@ def quoted_runs(page: Path, script: str) -> list[tuple[str, str]]:
 def run_cmd(command: str, script: Path, timeout: int = 120) -> subprocess.CompletedProcess:
     argv = shlex.split(command)
     assert argv[0] == "python" and argv[1] == script.name, command
-    return subprocess.run([sys.executable, str(script), *argv[2:]], capture_output=True,
+    return run_python([str(script), *argv[2:]], capture_output=True,
                           text=True, timeout=timeout, cwd=script.parent)
 
 
 def calc(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(CALC), *args], capture_output=True, text=True,
+    return run_python([str(CALC), *args], capture_output=True, text=True,
                           timeout=60)
 
 
@@ -209,7 +210,7 @@ def test_help_is_fast_and_lists_degrees():
 
 
 def test_demo_rejects_bad_arguments():
-    res = subprocess.run([sys.executable, str(DEMO), "--steps", "0"], capture_output=True,
+    res = run_python([str(DEMO), "--steps", "0"], capture_output=True,
                          text=True, timeout=60)
     assert res.returncode != 0 and "--steps" in res.stderr
 

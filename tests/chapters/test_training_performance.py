@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = ROOT / "docs" / "training"
@@ -28,7 +29,7 @@ EXAMPLE = ["--accelerator", "H100-SXM", "--dtype", "bf16", "--params", "8e9", "-
 
 
 def run(script: Path, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(script), *args], capture_output=True,
+    return run_python([str(script), *args], capture_output=True,
                           text=True, timeout=120, cwd=cwd)
 
 

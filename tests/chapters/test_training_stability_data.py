@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = ROOT / "docs" / "training"
@@ -47,7 +48,7 @@ def quoted_output(text, command):
 
 
 def run(script, *args, timeout=120):
-    return subprocess.run([sys.executable, str(TRAINING / script), *args], cwd=TRAINING,
+    return run_python([str(TRAINING / script), *args], cwd=TRAINING,
                           capture_output=True, text=True, timeout=timeout)
 
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from script_runner import run_python
 
 # The scripts run in subprocesses; collecting these tests must not import torch (seconds per worker).
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
@@ -45,7 +46,7 @@ def free_port():
 
 
 def run(args, env=None, timeout=90):
-    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
+    return run_python([*map(str, args)], capture_output=True, text=True,
                           env=env or clean_env(), timeout=timeout, cwd=ROOT)
 
 
