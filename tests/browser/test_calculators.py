@@ -87,7 +87,9 @@ def test_typing_updates_the_results(open_page, lang, calc, path):
 
 
 @pytest.mark.parametrize(("lang", "calc", "path"), CASES, ids=IDS)
-def test_bad_values_give_a_message_not_nan(open_page, lang, calc, path):
+def test_bad_values_give_a_message_not_nan(open_page, axe_script, lang, calc, path):
+    """Each bad value is refused with a message; the form in its error state passes axe-core (the
+    light scheme; test_calculators_pass_axe checks the dark one)."""
     page, reader = open_calc(open_page, path)
     box = page.locator(f".book-calc[data-calc='{calc}']")
     name = next(iter(TYPED[calc]))
@@ -101,6 +103,8 @@ def test_bad_values_give_a_message_not_nan(open_page, lang, calc, path):
         assert error.inner_text().strip(), f"{calc}: no message for {bad!r} in {name}"
         assert "NaN" not in box.inner_text() and "Infinity" not in box.inner_text()
         assert box.locator(".book-calc__problem").inner_text().strip()
+    violations = calculator_violations(page, axe_script)
+    assert not violations, "\n".join(violations)
     control.fill(TYPED[calc][name])
     assert control.get_attribute("aria-invalid") is None
     assert not error.inner_text().strip()
@@ -139,9 +143,16 @@ def test_fields_are_labelled_and_reachable_by_keyboard(open_page):
     assert f"{float(calcbook.accelerator(chosen)['memory_gb']):,.2f}" in row_text(page, "capacity")
 
 
-# Every calculator in the light scheme; the dark scheme (colours only) on the English pages.
-AXE_CASES = [(lang, calc, path, "light") for lang, calc, path in CASES] + [
-    (lang, calc, path, "dark") for lang, calc, path in CASES if lang == "en"]
+def calculator_violations(page, axe_script) -> list[str]:
+    """axe-core's violations inside the calculator boxes of the open page."""
+    page.add_script_tag(path=str(axe_script))
+    return page.evaluate("""() => axe.run({include: [['.book-calc']]}, {resultTypes: ['violations']})
+        .then(r => r.violations.map(v => v.impact + ': ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""")
+
+
+# The light scheme is checked by test_bad_values_give_a_message_not_nan on every calculator page;
+# the dark scheme (colours only) here, on the English pages.
+AXE_CASES = [(lang, calc, path, "dark") for lang, calc, path in CASES if lang == "en"]
 
 
 @pytest.mark.parametrize(("lang", "calc", "path", "scheme"), AXE_CASES,
@@ -149,7 +160,5 @@ AXE_CASES = [(lang, calc, path, "light") for lang, calc, path in CASES] + [
 def test_calculators_pass_axe(open_page, axe_script, lang, calc, path, scheme):
     page, _ = open_calc(open_page, path, color_scheme=scheme)
     field(page, next(iter(TYPED[calc]))).fill("abc")  # the error state is checked too
-    page.add_script_tag(path=str(axe_script))
-    result = page.evaluate("""() => axe.run({include: [['.book-calc']]}, {resultTypes: ['violations']})
-        .then(r => r.violations.map(v => v.impact + ': ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""")
+    result = calculator_violations(page, axe_script)
     assert not result, "\n".join(result)
