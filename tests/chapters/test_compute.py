@@ -15,7 +15,7 @@ BUDGET = DOCS / "host_memory_budget.py"
 
 def run(script, *args):
     return run_python([str(script), *args],
-                          capture_output=True, text=True, timeout=60)
+                      capture_output=True, text=True, timeout=60)
 
 
 # ---------------------------------------------------------------- cpu_topology.py

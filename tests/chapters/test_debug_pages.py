@@ -45,7 +45,7 @@ def run_commands(commands, tmp_path):
         assert line.startswith("python "), line
         args = line.split()[1:]
         proc = run_python([*args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=240)
+                          text=True, timeout=240)
         assert proc.returncode in (0, 1), proc.stderr
         out.append(proc.stdout)
     return "".join(out).strip()
@@ -53,7 +53,7 @@ def run_commands(commands, tmp_path):
 
 def run(script, *args):
     return run_python([str(script), *args], capture_output=True,
-                          text=True, timeout=240, cwd=ROOT)
+                      text=True, timeout=240, cwd=ROOT)
 
 
 # ------------------------------------------------------------ overflow_detector.py

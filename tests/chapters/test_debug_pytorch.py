@@ -1,5 +1,7 @@
 """Runs the scripts shown on docs/debug/pytorch.md on the CPU."""
 
+import re
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -112,3 +114,21 @@ def test_anomaly_demo_without_and_with_detection():
     assert "SqrtBackward0" in detected.stdout
     # the forward traceback points at the line with torch.sqrt
     assert "torch.sqrt(x)" in detected.stderr
+
+
+# A command block on the page (with or without `; echo "exit status: $?"`) followed by the output
+# the page quotes for it.
+QUOTED = re.compile(r'```bash\n(python docs/debug/[^\n;]*)(; echo "exit status: \$\?")?\n```\s*\n```text\n(.*?)```', re.S)
+
+
+@pytest.mark.parametrize("page", ["pytorch.md", "pytorch.en.md"])
+def test_the_page_quotes_what_its_commands_print(page):
+    """The commands are taken from the page and run: a typo in one, or a script whose output has
+    drifted from the quote (a count, a module name), fails here."""
+    pairs = QUOTED.findall((DEBUG_DIR / page).read_text(encoding="utf-8"))
+    assert len(pairs) >= 2, f"{page}: the nan_detector and anomaly_demo commands with their output"
+    for command, echo_status, quoted in pairs:
+        proc = run_python(shlex.split(command)[1:], cwd=DEBUG_DIR.parents[1], capture_output=True, text=True,
+                          timeout=300)
+        shown = proc.stdout + (f"exit status: {proc.returncode}\n" if echo_status else "")
+        assert shown == quoted, f"{page}: `{command}` prints\n{shown}\nthe page quotes\n{quoted}"

@@ -60,12 +60,12 @@ def run_cmd(command: str, timeout: int = 60):
     argv = shlex.split(command)
     assert argv[0] == "python"
     return run_python([*argv[1:]], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                      text=True, timeout=timeout)
 
 
 def run(script: Path, *args):
     return run_python([str(script), *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+                      capture_output=True, text=True, timeout=60)
 
 
 def table_row(key: str) -> dict:
@@ -337,7 +337,7 @@ def run_loadgen(command: str, port: int) -> dict:
     assert argv[:2] == ["python", "docs/inference/loadgen.py"]
     argv[argv.index("--url") + 1] = f"http://127.0.0.1:{port}"
     proc = run_python([*argv[1:], "--json"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=90)
+                      text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -375,8 +375,8 @@ def test_loadgen_measures_the_stub_delays():
 
 def test_loadgen_reports_unreachable_server():
     proc = run_python([str(LOADGEN), "--url", f"http://127.0.0.1:{free_port()}",
-                           "--rate", "50", "--num-requests", "3", "--timeout", "5"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+                      "--rate", "50", "--num-requests", "3", "--timeout", "5"],
+                      cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "every request failed" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -389,7 +389,7 @@ def test_loadgen_reports_unreachable_server():
 ])
 def test_loadgen_bad_input(args, fragment):
     proc = run_python([str(LOADGEN), *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=30)
+                      text=True, timeout=30)
     assert proc.returncode == 2
     assert fragment in proc.stderr
 

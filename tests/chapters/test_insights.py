@@ -27,7 +27,7 @@ WORKED_EXAMPLE = ["--params", "70B", "--tokens", "15T", "--gpus", "4096",
 
 def run_script(*args):
     return run_python([str(SCRIPT), *args],
-                          capture_output=True, text=True, timeout=60)
+                      capture_output=True, text=True, timeout=60)
 
 
 def test_worked_example_numbers():

@@ -10,7 +10,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "network" / "allreduce_t
 
 def run(*args):
     return run_python([str(SCRIPT), *args],
-                          capture_output=True, text=True, timeout=60)
+                      capture_output=True, text=True, timeout=60)
 
 
 def test_help():

@@ -29,7 +29,7 @@ SLURM = ROOT / "docs" / "orchestration" / "slurm" / "train-multinode.slurm"
 
 def run(script: Path, *args: str, timeout: int = 60) -> subprocess.CompletedProcess:
     return run_python([str(script), *args],
-                          capture_output=True, text=True, timeout=timeout)
+                      capture_output=True, text=True, timeout=timeout)
 
 
 def field(stdout: str, label: str) -> float:

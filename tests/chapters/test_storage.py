@@ -266,7 +266,7 @@ def test_pack_shards(tmp_path):
 
 def test_pack_shards_rejects_bad_args(tmp_path):
     run = run_python([str(PACK), str(tmp_path / "missing"), str(tmp_path / "o")],
-                         capture_output=True, text=True, timeout=60)
+                     capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert "not a directory" in run.stderr
 

@@ -25,7 +25,7 @@ BASH = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
 
 def pytest_run(args, cwd=ROOT):
     proc = run_python(["-m", "pytest", *args, "-p", "no:cacheprovider"],
-                          cwd=cwd, capture_output=True, text=True, timeout=300)
+                      cwd=cwd, capture_output=True, text=True, timeout=300)
     return proc.returncode, proc.stdout + proc.stderr
 
 

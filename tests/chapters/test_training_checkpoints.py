@@ -27,7 +27,7 @@ CONVERT = DOCS / "dcp_to_safetensors.py"
 
 def run(args, timeout=240):
     return run_python([*map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
+                      timeout=timeout, cwd=ROOT)
 
 
 def quoted(page: str, script: str):

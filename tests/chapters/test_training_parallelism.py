@@ -49,12 +49,12 @@ def run_cmd(command: str, script: Path, timeout: int = 120) -> subprocess.Comple
     argv = shlex.split(command)
     assert argv[0] == "python" and argv[1] == script.name, command
     return run_python([str(script), *argv[2:]], capture_output=True,
-                          text=True, timeout=timeout, cwd=script.parent)
+                      text=True, timeout=timeout, cwd=script.parent)
 
 
 def calc(*args: str) -> subprocess.CompletedProcess:
     return run_python([str(CALC), *args], capture_output=True, text=True,
-                          timeout=60)
+                      timeout=60)
 
 
 def load(path: Path, name: str):
@@ -211,7 +211,7 @@ def test_help_is_fast_and_lists_degrees():
 
 def test_demo_rejects_bad_arguments():
     res = run_python([str(DEMO), "--steps", "0"], capture_output=True,
-                         text=True, timeout=60)
+                     text=True, timeout=60)
     assert res.returncode != 0 and "--steps" in res.stderr
 
 

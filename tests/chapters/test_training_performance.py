@@ -30,7 +30,7 @@ EXAMPLE = ["--accelerator", "H100-SXM", "--dtype", "bf16", "--params", "8e9", "-
 
 def run(script: Path, *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return run_python([str(script), *args], capture_output=True,
-                          text=True, timeout=120, cwd=cwd)
+                      text=True, timeout=120, cwd=cwd)
 
 
 @functools.lru_cache(maxsize=None)

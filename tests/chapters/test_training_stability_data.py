@@ -49,7 +49,7 @@ def quoted_output(text, command):
 
 def run(script, *args, timeout=120):
     return run_python([str(TRAINING / script), *args], cwd=TRAINING,
-                          capture_output=True, text=True, timeout=timeout)
+                      capture_output=True, text=True, timeout=timeout)
 
 
 def load(script):

@@ -47,7 +47,7 @@ def free_port():
 
 def run(args, env=None, timeout=90):
     return run_python([*map(str, args)], capture_output=True, text=True,
-                          env=env or clean_env(), timeout=timeout, cwd=ROOT)
+                      env=env or clean_env(), timeout=timeout, cwd=ROOT)
 
 
 def torchrun(script, *args, nproc=2):
