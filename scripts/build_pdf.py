@@ -40,7 +40,8 @@ from pdfbook.bookstep import (COVER_LABELS, LanguageBuilder, book_arguments, boo
                               build_date, parse_book_arguments, publish_book_files)  # noqa: E402
 from pdfbook.fonts import FONTS, check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
 from pdfbook.sharefonts import candidate_files, tags_of_files  # noqa: E402
-from pdfbook.render import cyclic_gc_paused, document_html, render_chapter, render_whole, share_font_files  # noqa: E402
+from pdfbook.render import (  # noqa: E402
+    cyclic_gc_paused, document_html, remove_partial_writes, render_chapter, render_whole, share_font_files)
 
 CACHE = ROOT / ".cache" / "pdf"
 FONT_CACHE = ROOT / ".cache" / "fonts"  # book-wide font subsets: made once, shared by every build
@@ -163,6 +164,7 @@ def pdf_builder(args) -> Iterator[LanguageBuilder]:
         finally:
             pool.terminate()
             pool.join()
+            remove_partial_writes(args.cache)
 
     def build_one(lang: str, partial: Path) -> None:
         stats = build_language(lang, args.site.resolve(), font_css, workers, args.cache, partial, font_files)

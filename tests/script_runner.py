@@ -19,8 +19,8 @@ OMP_NUM_THREADS or PYTHONUNBUFFERED): runs that set them differently get a prelo
 (at most MAX_PRELOADERS a worker, the least recently used stopped first).
 
 `python -m module args` runs the same way, with the working directory as sys.path[0]. Any other
-run goes to subprocess.run: an interpreter option (-u, -c, -X ...) or an output that is not captured. BOOK_TESTS_PRELOAD=0
-sends every run there, to compare.
+run goes to subprocess.run: an interpreter option (-u, -c, -X ...), or an output that is not
+captured. BOOK_TESTS_PRELOAD=0 sends every run there, to compare.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import threading
 from pathlib import Path
 
 # Read by the interpreter, the C runtime, OpenMP/BLAS or PyTorch when the process starts or imports
-# torch: a run that changes one of them needs a fresh interpreter.
+# torch: runs that set one of them differently are forked from different preloaders.
 START_UP_VARIABLES = ("PYTHON", "LD_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "GOMP_", "TORCH", "PYTORCH",
                       "CUDA", "NCCL", "GLOO", "LC_", "LANG", "MALLOC", "TMPDIR")
 PRELOADER = Path(__file__).with_name("script_preloader.py")

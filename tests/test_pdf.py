@@ -360,6 +360,7 @@ def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
     tmp, site = fixture_book
     old = keep_old_pdf(tmp_path / "out")
     cache = tmp_path / "cache"
+    left_over = partial_write(cache / "zh" / ".index-0.json", gone_pid())  # as a worker stopped earlier leaves one
     build = subprocess.Popen([sys.executable, str(BUILD_PDF), "--site", str(site),
                               "--out", str(tmp_path / "out"), "--cache", str(cache), "--workers", "2"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
@@ -375,6 +376,33 @@ def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
     assert old.read_bytes() == b"%PDF-old"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ml-engineering-zh.pdf"]
     assert not list(cache.rglob("*.tmp")), "a half-written cache entry was left behind"
+    assert not left_over.exists()
+
+
+def gone_pid() -> int:
+    """The process id of a process that has ended."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def partial_write(path: Path, pid: int) -> Path:
+    """A temporary file as write_atomically names it, written by process pid."""
+    partial = path.with_name(f".{path.name}.{pid}.k3x9q2zw.tmp")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(b"half")
+    return partial
+
+
+def test_only_partial_writes_whose_writer_has_gone_are_removed(tmp_path):
+    from pdfbook.render import remove_partial_writes, write_atomically  # noqa: PLC0415
+
+    gone = partial_write(tmp_path / "zh" / "index-1.pdf", gone_pid())
+    running = partial_write(tmp_path / "zh" / "index-2.pdf", os.getpid())  # another build, still writing
+    write_atomically(tmp_path / "zh" / "index-3.json", b"{}")
+    remove_partial_writes(tmp_path)
+    assert not gone.exists() and running.exists()
+    assert sorted(p.name for p in (tmp_path / "zh").iterdir()) == [running.name, "index-3.json"]
 
 
 def test_damaged_cache_entries_are_rendered_again(fixture_book, tmp_path):

@@ -264,8 +264,37 @@ def cached_entry(pdf: Path, meta: Path) -> dict | None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside path, then rename: readers see the old file or the whole new one."""
+    """Write to a temporary file beside path, then rename: readers see the old file or the whole new one.
+    The temporary file's name holds the writer's process id (see remove_partial_writes)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as handle:
-        handle.write(data)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                     delete=False) as handle:
+        try:
+            handle.write(data)
+        except BaseException:
+            os.unlink(handle.name)
+            raise
     os.replace(handle.name, path)
+
+
+PARTIAL_WRITE = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")
+
+
+def remove_partial_writes(folder: Path) -> None:
+    """Delete the temporary files of write_atomically whose writer has gone: a render worker stopped
+    by Ctrl-C (the pool is terminated, with no chance to clean up) can leave one. The files of a
+    build still running on the same cache have a live writer and stay."""
+    for partial in folder.rglob(".*.tmp"):
+        found = PARTIAL_WRITE.match(partial.name)
+        if found and not process_alive(int(found.group(1))):
+            partial.unlink(missing_ok=True)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
