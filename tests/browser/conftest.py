@@ -21,6 +21,7 @@ while site/ is being rebuilt); by default the tests use site/ and fail without i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -229,10 +230,19 @@ def open_page(browser, base_url, tab_pool):
         return page, reader
 
     yield factory
+    problems = []
     for tab in lent:
-        tab.give_back()
+        try:
+            tab.give_back()
+        except Exception as error:  # noqa: BLE001 - the tab is replaced, not reused, and the error reported
+            problems.append(error)
+            tab_pool.pop(next(key for key, pooled in tab_pool.items() if pooled is tab), None)
+            with contextlib.suppress(Exception):
+                tab.context.close()
     for context in contexts:
         context.close()
+    if problems:
+        raise problems[0]
     # Every test's pages, whether or not the test calls assert_clean, ask only 127.0.0.1.
     foreign = [url for reader in readers for url in reader.foreign]
     if foreign:
