@@ -52,13 +52,13 @@ class Preloader:
         self.lock = threading.Lock()
         self.process: subprocess.Popen | None = None
         self.pending = b""
+        atexit.register(self.stop)
 
     def start(self) -> subprocess.Popen:
         if self.process is None or self.process.poll() is not None:
             self.process = subprocess.Popen([sys.executable, str(PRELOADER)], stdin=subprocess.PIPE,
                                             stdout=subprocess.PIPE, text=True, bufsize=1, env=self.env)
             self.pending = b""
-            atexit.register(self.stop)
             if self.reply() != {"ready": True}:
                 raise RuntimeError("the script preloader did not start")
         return self.process

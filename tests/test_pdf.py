@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import io
 import json
@@ -35,18 +34,6 @@ def pdf_path(site: Path, lang: str) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is not built: run `make book`")
     return path
-
-
-def book_reader(path: Path) -> PdfReader:
-    """One parsed PdfReader per session for each version of a built book: parsing the outline, page
-    labels and annotations of a 400-page book takes seconds, and the tests only read them."""
-    stat = path.stat()
-    return _reader(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-@functools.cache
-def _reader(path: str, mtime_ns: int, size: int) -> PdfReader:
-    return PdfReader(path)
 
 
 def outline_titles(reader: PdfReader) -> list[tuple[str, list]]:
@@ -82,7 +69,7 @@ def check_internal_links(reader: PdfReader) -> int:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_book_pdf(site, lang):
     path = pdf_path(site, lang)
-    reader = book_reader(path)
+    reader = PdfReader(path)
     assert len(reader.pages) > 50
     text = pdf_text(path)
     if lang == "zh":
@@ -135,7 +122,7 @@ def margin_texts(path: Path, tmp_path: Path) -> list[tuple[str, str]]:
 def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tmp_path):
     """Numbers are drawn after joining and headers by each chapter's render: both must land on the right pages."""
     path = pdf_path(site, lang)
-    reader = book_reader(path)
+    reader = PdfReader(path)
     margins = margin_texts(path, tmp_path)
     assert margins[0] == ("", ""), "the cover has no header or number"
     # The front matter is numbered i, ii, ... and the chapters 1, 2, ...: the foot shows the page's label.
@@ -161,7 +148,7 @@ def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tm
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_section_bookmarks_open_the_page_of_their_heading(site, lang):
     path = pdf_path(site, lang)
-    reader = book_reader(path)
+    reader = PdfReader(path)
     pages = [squeeze(text) for text in pdf_text(path).split("\f")]
     sections = []
 
@@ -536,7 +523,7 @@ def test_book_pdf_embeds_each_font_once(site, lang):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_book_pdf_outline_and_contents_have_no_repeated_entry(site, lang):
-    reader = book_reader(pdf_path(site, lang))
+    reader = PdfReader(pdf_path(site, lang))
     titles = [item.title for item in flatten_outline(reader.outline)]
     repeated = [a for a, b in zip(titles, titles[1:]) if squeeze(a) == squeeze(b)]
     assert not repeated, f"bookmarks repeating the one before: {repeated}"
@@ -549,7 +536,7 @@ def test_book_pdf_is_tagged_with_page_labels(site, lang):
     path = pdf_path(site, lang)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Tagged:\s+yes", info, re.M), info
-    reader = book_reader(path)
+    reader = PdfReader(path)
     assert "/PageLabels" in reader.trailer["/Root"]
     labels = reader.page_labels
     front = [label for label in labels if not label.isdigit()]
