@@ -6,12 +6,11 @@ import math
 import shlex
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from script_runner import run_python
+from script_runner import preloaded_python, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = ROOT / "docs" / "training"
@@ -289,7 +288,7 @@ def torchrun_commands(text, marker):
 
 def launch(commands, port):
     """Start the commands as emulated nodes on this machine; return their combined output."""
-    torch_run = [sys.executable, "-m", "torch.distributed.run"]
+    torch_run = [preloaded_python(), "-m", "torch.distributed.run"]
     procs = []
     for command in commands:
         argv = shlex.split(command.replace("29500", str(port)))

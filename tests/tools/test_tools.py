@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from script_runner import run_python
+from script_runner import preloaded_python, run_python
 
 # The scripts run in subprocesses; collecting these tests must not import torch (seconds per worker).
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
@@ -92,7 +92,9 @@ def standalone_scripts():
 
 @pytest.mark.parametrize("script", standalone_scripts())
 def test_help_does_not_import_torch(script):
-    r = run(["-c", HELP_PROBE, script])
+    # a real interpreter: a preloaded one has imported torch before the script starts
+    r = subprocess.run([sys.executable, "-c", HELP_PROBE, script], capture_output=True, text=True,
+                       env=clean_env(), timeout=60, cwd=ROOT)
     assert "usage:" in r.stdout, r.stdout + r.stderr
     assert "PROBE exit=0 torch=False" in r.stdout, r.stdout[-500:] + r.stderr
 
@@ -182,7 +184,7 @@ def test_mamf_one_output_file_per_rank_under_slurm(tmp_path):
 
 def test_mamf_ctrl_c_prints_best_so_far(tmp_path):
     out = tmp_path / "partial.json"
-    cmd = [sys.executable, str(MAMF), "--device", "cpu", "--m", "64", "--n", "64",
+    cmd = [preloaded_python(), str(MAMF), "--device", "cpu", "--m", "64", "--n", "64",
            "--k", "64:64000:64", "--dtype", "fp32", "--warmup", "0", "--repeats", "5",
            "--cache-mode", "none", "--output", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
