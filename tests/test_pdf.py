@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -308,16 +309,25 @@ def fixture_book(tmp_path_factory):
     return tmp, site
 
 
-def test_fixture_book_is_reproducible_and_well_formed(fixture_book, tmp_path):
+REPRODUCIBLE = {"SOURCE_DATE_EPOCH": "1764460800"}
+
+
+@pytest.fixture(scope="module")
+def fixture_pdf(fixture_book):
+    """The fixture book's PDF, built with an empty chapter cache: (output folder, that cache)."""
     tmp, site = fixture_book
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1764460800"}
-    outputs = []
-    for run in ("a", "b"):
-        result = build_pdf(site, tmp_path / run, tmp_path / f"cache-{run}", env)
-        assert result.returncode == 0, result.stderr
-        outputs.append((tmp_path / run / "ml-engineering-zh.pdf").read_bytes())
-    assert outputs[0] == outputs[1], "two builds of the same input differ"
-    path = tmp_path / "a" / "ml-engineering-zh.pdf"
+    result = build_pdf(site, tmp / "pdf-a", tmp / "cache-a", {**os.environ, **REPRODUCIBLE})
+    assert result.returncode == 0, result.stderr
+    return tmp / "pdf-a", tmp / "cache-a"
+
+
+def test_fixture_book_is_reproducible_and_well_formed(fixture_book, fixture_pdf, tmp_path):
+    _, site = fixture_book
+    result = build_pdf(site, tmp_path / "b", tmp_path / "cache-b", {**os.environ, **REPRODUCIBLE})
+    assert result.returncode == 0, result.stderr
+    path = fixture_pdf[0] / "ml-engineering-zh.pdf"
+    assert path.read_bytes() == (tmp_path / "b" / "ml-engineering-zh.pdf").read_bytes(), \
+        "two builds of the same input differ"
     text = pdf_text(path)
     # The long code line is split with a continuation mark, none of it lost.
     assert "↩" in text and "run-042" in text
@@ -392,20 +402,21 @@ def test_only_partial_writes_whose_writer_has_gone_are_removed(tmp_path):
     assert sorted(p.name for p in (tmp_path / "zh").iterdir()) == [running.name, "index-3.json"]
 
 
-def test_damaged_cache_entries_are_rendered_again(fixture_book, tmp_path):
-    tmp, site = fixture_book
+def test_damaged_cache_entries_are_rendered_again(fixture_book, fixture_pdf, tmp_path):
+    _, site = fixture_book
+    built, cold_cache = fixture_pdf
     cache = tmp_path / "cache"
-    assert build_pdf(site, tmp_path / "a", cache).returncode == 0
+    shutil.copytree(cold_cache, cache)
     chapters = sorted(cache.rglob("*.pdf"))
     assert len(chapters) >= 2
     truncated, other = chapters[0], chapters[1]
     truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
     other.with_suffix(".json").write_text('{"pages": ', encoding="utf-8")
-    result = build_pdf(site, tmp_path / "b", cache)
+    result = build_pdf(site, tmp_path / "b", cache, {**os.environ, **REPRODUCIBLE})
     assert result.returncode == 0, result.stderr
     assert truncated.read_bytes().rstrip().endswith(b"%%EOF")
     assert json.loads(other.with_suffix(".json").read_text(encoding="utf-8"))["pages"] >= 1
-    assert pdf_text(tmp_path / "b" / "ml-engineering-zh.pdf") == pdf_text(tmp_path / "a" / "ml-engineering-zh.pdf")
+    assert pdf_text(tmp_path / "b" / "ml-engineering-zh.pdf") == pdf_text(built / "ml-engineering-zh.pdf")
 
 
 def test_missing_cjk_font_stops_and_keeps_old_pdfs(fixture_book, tmp_path):

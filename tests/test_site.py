@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -39,8 +40,20 @@ def switcher_links(page: Path) -> dict[str, str]:
 
 
 def test_language_switcher_stays_on_the_same_page(site):
+    """On every page, each entry of the language menu leads to the same page in that language."""
     assert switcher_links(site / "compute" / "index.html")["en"] == "../en/compute/"
     assert switcher_links(site / "en" / "compute" / "index.html")["zh"] == "../../compute/"
+    root = "/" + re.search(r"^site_url:\s*https?://[^/]+/(\S*)", MKDOCS_YML.read_text(encoding="utf-8"), re.M).group(1)
+    wrong = []
+    for page, _ in pages(site):
+        folder = page.parent.relative_to(site).as_posix().removeprefix(".")
+        common = folder.removeprefix("en").strip("/")  # the page's address below its language's root
+        twins = {"zh": common, "en": f"en/{common}"}
+        url = posixpath.join(root, folder, "")
+        for lang, href in switcher_links(page).items():
+            if posixpath.normpath(posixpath.join(url, href)) != posixpath.normpath(posixpath.join(root, twins.get(lang, "?"))):
+                wrong.append(f"/{folder}: {lang} -> {href}")
+    assert not wrong, "language menu entries that leave the page:\n" + "\n".join(wrong[:20])
 
 
 def test_one_404_page_per_language(site):

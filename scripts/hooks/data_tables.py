@@ -145,10 +145,25 @@ def plot_uri(name: str, lang: str, scheme: str = "light") -> str:
     return f"{PLOT_DIR}/{name}-{lang}{'' if scheme == 'light' else '-' + scheme}.svg"
 
 
+def plots_on_pages(files) -> list[str]:
+    """The plots that this language's pages show: a copy of the book with a few of its pages
+    renders only theirs."""
+    shown = set()
+    for file in files.documentation_pages():
+        text = file.content_string
+        if "data-plot" not in text:
+            continue
+        for line in read(text, front_matter=False).lines:
+            match = MARKER_RE.match(line.text) if line.kind == TEXT else None
+            if match and match.group(1) == "plot":
+                shown.add(match.group(2))
+    return [name for name in PLOT_NAMES if name in shown]
+
+
 @event_priority(-200)  # after mkdocs-static-i18n (-100) has rebuilt the file list
 def on_files(files, config):
     lang = build_language(config)
-    for name in PLOT_NAMES:
+    for name in plots_on_pages(files):
         for scheme in PLOT_SCHEMES:
             uri = plot_uri(name, lang, scheme)
             existing = files.get_file_from_path(uri)

@@ -68,30 +68,17 @@ def open_calc(open_page, path: str, **options):
 
 
 @pytest.mark.parametrize(("lang", "calc", "path"), CASES, ids=IDS)
-def test_typing_updates_the_results(open_page, lang, calc, path):
+def test_bad_values_are_refused_and_typing_updates_the_results(open_page, axe_script, lang, calc, path):
+    """On one load of the page: each bad value is refused with a message, and the form in its error
+    state passes axe-core (the light scheme; test_calculators_pass_axe checks the dark one); then the
+    values a reader types give the results of the book's Python."""
     page, reader = open_calc(open_page, path)
     box = page.locator(f".book-calc[data-calc='{calc}']")
     assert box.count() == 1
     # The static examples (the PDF's copy) give way to the live form.
     assert not box.locator("table.book-calc__examples").is_visible()
     assert box.locator(".book-calc__form").is_visible()
-    for name, text in TYPED[calc].items():
-        control = field(page, name)
-        control.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type(text)  # keystrokes, as a reader types them
-    for key, text in expected(calc):
-        assert text in row_text(page, key), f"{calc} ({lang}): row {key} shows {row_text(page, key)!r}, expected {text}"
-    assert "NaN" not in box.inner_text()
-    reader.assert_clean()
 
-
-@pytest.mark.parametrize(("lang", "calc", "path"), CASES, ids=IDS)
-def test_bad_values_give_a_message_not_nan(open_page, axe_script, lang, calc, path):
-    """Each bad value is refused with a message; the form in its error state passes axe-core (the
-    light scheme; test_calculators_pass_axe checks the dark one)."""
-    page, reader = open_calc(open_page, path)
-    box = page.locator(f".book-calc[data-calc='{calc}']")
     name = next(iter(TYPED[calc]))
     control = field(page, name)
     error = page.locator(f"#{control.get_attribute('aria-describedby')}")
@@ -109,6 +96,15 @@ def test_bad_values_give_a_message_not_nan(open_page, axe_script, lang, calc, pa
     assert control.get_attribute("aria-invalid") is None
     assert not error.inner_text().strip()
     assert not box.locator(".book-calc__problem").inner_text().strip()
+
+    for name, text in TYPED[calc].items():
+        control = field(page, name)
+        control.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)  # keystrokes, as a reader types them
+    for key, text in expected(calc):
+        assert text in row_text(page, key), f"{calc} ({lang}): row {key} shows {row_text(page, key)!r}, expected {text}"
+    assert "NaN" not in box.inner_text()
     reader.assert_clean()
 
 
@@ -150,8 +146,8 @@ def calculator_violations(page, axe_script) -> list[str]:
         .then(r => r.violations.map(v => v.impact + ': ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""")
 
 
-# The light scheme is checked by test_bad_values_give_a_message_not_nan on every calculator page;
-# the dark scheme (colours only) here, on the English pages.
+# The light scheme is checked by test_bad_values_are_refused_and_typing_updates_the_results on every
+# calculator page; the dark scheme (colours only) here, on the English pages.
 AXE_CASES = [(lang, calc, path, "dark") for lang, calc, path in CASES if lang == "en"]
 
 

@@ -103,6 +103,9 @@ def test_mkdocs_build_with_markers(tmp_path):
     assert 'assets/data-plots/inter-node-bandwidth-zh.svg' in zh
     assert 'assets/data-plots/inter-node-bandwidth-en.svg' in en
     assert (site / "assets" / "data-plots" / "inter-node-bandwidth-zh.svg").exists()
+    # only the plots a page shows are drawn and published
+    assert sorted(path.name for path in (site / "assets" / "data-plots").iterdir()) == [
+        f"inter-node-bandwidth-{lang}{scheme}.svg" for lang in ("en", "zh") for scheme in ("-dark", "")]
     assert (site / "assets" / "data-plots" / "inter-node-bandwidth-en.svg").exists()
     assert not list(docs.rglob("*.svg")), "nothing may be written into docs/"
 
