@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 HOST = "127.0.0.1"
 
-# Any URL that is not on 127.0.0.1 (local requests are not intercepted, which keeps the tests fast).
-NOT_LOCAL = re.compile(r"^(?!https?://127\.0\.0\.1[:/])")
+NETWORK_SCHEMES = ("http", "https", "ws", "wss")
 
 
 @dataclass
@@ -24,11 +22,10 @@ class Reader:
 
     def record(self, request) -> None:
         self.urls.append(request.url)
-        self.hosts.add(urlsplit(request.url).hostname or urlsplit(request.url).scheme)
-
-    def refuse(self, route) -> None:
-        self.foreign.append(route.request.url)
-        route.abort("blockedbyclient")
+        parts = urlsplit(request.url)
+        self.hosts.add(parts.hostname or parts.scheme)
+        if parts.scheme in NETWORK_SCHEMES and parts.hostname != HOST:
+            self.foreign.append(request.url)
 
     def watch(self, page) -> None:
         page.on("console", lambda msg: self.on_console(msg))
