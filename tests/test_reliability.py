@@ -43,17 +43,25 @@ def wait_for_glob(folder: Path, pattern: str, process: subprocess.Popen, timeout
         time.sleep(0.05)
 
 
-@pytest.fixture
-def built(tmp_path):
-    """A fixture site built once: (config, site folder, digest of the site)."""
-    result, out = build_fixture("good", tmp_path)
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    result, out = build_fixture("good", tmp_path_factory.mktemp("good"))
     assert result.returncode == 0, result.stderr
-    return tmp_path / "mkdocs.yml", out, tree_digest(out)
+    return out
 
 
-def test_site_is_readable_by_everyone(built):
-    _, out, _ = built
-    assert stat.S_IMODE(out.stat().st_mode) == 0o755
+@pytest.fixture
+def built(built_once, tmp_path):
+    """The fixture site, built once for the module and copied for each test that may change it:
+    (config, site folder, digest of the site)."""
+    config = fixture_config(FIXTURE_SITES / "good" / "docs", tmp_path)
+    out = tmp_path / "site"
+    shutil.copytree(built_once, out, symlinks=True)
+    return config, out, tree_digest(out)
+
+
+def test_site_is_readable_by_everyone(built_once):
+    assert stat.S_IMODE(built_once.stat().st_mode) == 0o755
 
 
 def test_ctrl_c_during_the_site_build_keeps_the_old_site(built):
