@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from script_runner import preloaded_python, run_python
 
+pytestmark = pytest.mark.skipif(os.environ.get("BOOK_TESTS_PRELOAD") == "0",
+                                reason="BOOK_TESTS_PRELOAD=0: every run uses the real interpreter")
+
 PROBE = '''
 import atexit, json, os, sys, threading, time
 atexit.register(lambda: print("atexit ran"))
