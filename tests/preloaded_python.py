@@ -71,6 +71,14 @@ def parse(args: list[str]) -> dict | None:
     return None  # no script: an interactive interpreter
 
 
+def ignored_signals() -> list[int]:
+    """The signals this process inherited as ignored (a command started with `&` in a script ignores
+    SIGINT and SIGQUIT): the run ignores them too."""
+    with open("/proc/self/status") as status:
+        mask = next(int(line.split()[1], 16) for line in status if line.startswith("SigIgn:"))
+    return [number for number in range(1, 65) if mask & (1 << (number - 1))]
+
+
 def open_fds() -> list[int]:
     """The descriptors this process inherited, in order."""
     return sorted(int(name) for name in os.listdir("/proc/self/fd")
@@ -143,6 +151,7 @@ def main(folder: str, real: str, owner: int) -> None:
     args = sys.argv[1:]
     request = parse(args)
     fds = open_fds()
+    ignored = ignored_signals()
     try:
         cwd = os.getcwd()
     except OSError:  # the working directory was removed: let the interpreter report it
@@ -152,7 +161,8 @@ def main(folder: str, real: str, owner: int) -> None:
         os.execv(real, [real, *args])
     umask = os.umask(0)
     os.umask(umask)
-    request.update(cwd=cwd, env=dict(os.environ), umask=umask, fds=fds, executable=os.path.join(folder, "python"))
+    request.update(cwd=cwd, env=dict(os.environ), umask=umask, fds=fds, ignored=ignored,
+                   executable=os.path.join(folder, "python"))
     run = {"pid": None, "pending": []}
 
     def forward(received: int, frame) -> None:

@@ -56,6 +56,7 @@ def become(request: dict, received: list[int]) -> None:
     code = 1
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the preloader's own stop
     try:
+        inherit_ignored_signals(request["ignored"])
         place_descriptors(request["fds"], received)
         code = set_up_and_run(request)
     except BaseException:  # noqa: BLE001 - a failure to set up the run is reported on its stderr
@@ -67,6 +68,20 @@ def become(request: dict, received: list[int]) -> None:
             signal.signal(-code, signal.SIG_DFL)
             os.kill(os.getpid(), -code)
         os._exit(code)
+
+
+def inherit_ignored_signals(ignored: list[int]) -> None:
+    """Ignore what the stand-in inherited as ignored, and only that, as a new interpreter would: it
+    leaves an ignored SIGINT ignored and otherwise raises KeyboardInterrupt on it. SIGPIPE and SIGXFSZ
+    are ignored by every interpreter."""
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP, signal.SIGPIPE, signal.SIGXFSZ):
+            continue
+        current = signal.getsignal(number)
+        if number in ignored:
+            signal.signal(number, signal.SIG_IGN)
+        elif current == signal.SIG_IGN:
+            signal.signal(number, signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL)
 
 
 def place_descriptors(numbers: list[int], received: list[int]) -> None:

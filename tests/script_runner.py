@@ -56,6 +56,12 @@ def _stop_preloaders(folder: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def default_sigint() -> None:
+    """preexec_fn for a process that a test interrupts with SIGINT: the signal acts as Ctrl-C in a
+    terminal, even when the tests themselves inherited it ignored (`make test &` in a script)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_python(argv: list, **options) -> subprocess.CompletedProcess:
     """subprocess.run([python, *argv], **options), the run forked from a preloader (see the module's notes)."""
     return subprocess.run([preloaded_python(), *(str(arg) for arg in argv)], **options)

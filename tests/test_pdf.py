@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from bookconf import ROOT
 from pdftext import pdf_fonts, pdf_text
+from script_runner import default_sigint
 from sitebuild import FIXTURE_SITES, build_fixture, fixture_config
 
 BUILD_PDF = ROOT / "scripts" / "build_pdf.py"
@@ -360,7 +361,8 @@ def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
     left_over = partial_write(cache / "zh" / ".index-0.json", gone_pid())  # as a worker stopped earlier leaves one
     build = subprocess.Popen([sys.executable, str(BUILD_PDF), "--site", str(site),
                               "--out", str(tmp_path / "out"), "--cache", str(cache), "--workers", "2"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                             preexec_fn=default_sigint)
     deadline = time.monotonic() + 120
     while not list(cache.rglob("*.pdf")):  # the first chapter is rendered: the build is well under way
         assert build.poll() is None, build.communicate()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from script_runner import default_sigint
 from sitebuild import FIXTURE_SITES, ROOT, build_fixture, fixture_config
 
 BUILD_SITE = ROOT / "scripts" / "build_site.py"
@@ -32,7 +33,8 @@ def tree_digest(folder: Path) -> str:
 
 def start_site_build(config: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(BUILD_SITE), "--config", str(config), "--site-dir", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=default_sigint)
 
 
 def wait_for_glob(folder: Path, pattern: str, process: subprocess.Popen, timeout: float = 60) -> None:

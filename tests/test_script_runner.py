@@ -123,6 +123,22 @@ def test_signals_reach_the_run_and_its_end_is_the_runs(tmp_path):
         proc.stdout.close()
 
 
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_a_run_inherits_which_signals_are_ignored(tmp_path, inherited):
+    """`cmd &` in a script starts cmd with SIGINT and SIGQUIT ignored: a run must ignore them too,
+    and otherwise turn SIGINT into KeyboardInterrupt, as the interpreter does."""
+    def start_up() -> None:
+        for number in (signal.SIGINT, signal.SIGQUIT):
+            signal.signal(number, signal.SIG_IGN if inherited == "ignored" else signal.SIG_DFL)
+
+    code = ("import signal; print([signal.getsignal(n) == signal.SIG_IGN for n in (signal.SIGINT, signal.SIGQUIT)], "
+            "signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
+            "[line for line in open('/proc/self/status') if line.startswith('SigIgn')])")
+    preloaded, real = both_ways(["-c", code], preexec_fn=start_up)
+    assert_same(preloaded, real)
+    assert real.stdout.startswith("[True, True] False" if inherited == "ignored" else "[False, False] True")
+
+
 def test_a_run_that_outlives_its_timeout_is_killed(probe, tmp_path):
     script = tmp_path / "sleeper.py"
     script.write_text("import os, time\nprint(os.getpid(), flush=True)\ntime.sleep(60)\n")

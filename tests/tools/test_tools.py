@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from script_runner import preloaded_python, run_python
+from script_runner import default_sigint, preloaded_python, run_python
 
 # The scripts run in subprocesses; collecting these tests must not import torch (seconds per worker).
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
@@ -188,7 +188,7 @@ def test_mamf_ctrl_c_prints_best_so_far(tmp_path):
            "--k", "64:64000:64", "--dtype", "fp32", "--warmup", "0", "--repeats", "5",
            "--cache-mode", "none", "--output", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=clean_env(), cwd=ROOT)
+                            env=clean_env(), cwd=ROOT, preexec_fn=default_sigint)
     deadline = time.time() + 60
     for line in proc.stdout:          # wait until at least one shape is measured
         if line.split()[:1] == ["fp32"]:
