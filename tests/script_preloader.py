@@ -134,8 +134,7 @@ def set_up_and_run(request: dict) -> int:
         sys.dont_write_bytecode = True
     unbuffered = request["unbuffered"] or bool(os.environ.get("PYTHONUNBUFFERED"))
     sys.stdin = sys.__stdin__ = standard_stream(0, "r", sys.__stdin__, False, False)
-    sys.stdout = sys.__stdout__ = standard_stream(1, "w", sys.__stdout__, os.isatty(1) if _is_open(1) else False,
-                                                  unbuffered)
+    sys.stdout = sys.__stdout__ = standard_stream(1, "w", sys.__stdout__, os.isatty(1), unbuffered)
     sys.stderr = sys.__stderr__ = standard_stream(2, "w", sys.__stderr__, True, unbuffered)
 
     main = types.ModuleType("__main__")
@@ -179,14 +178,6 @@ def set_up_and_run(request: dict) -> int:
         if stream is not None and not stream.closed:  # as the interpreter flushes them at exit
             stream.flush()
     return status
-
-
-def _is_open(fd: int) -> bool:
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 def exit_status(error: SystemExit) -> int:

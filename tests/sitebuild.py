@@ -88,9 +88,8 @@ def small_book(project: Path, nav: str, pages: dict[str, list[tuple[str, str, st
     `nav`, the text before it by `config` if given) and docs/ assets, and only a few pages: the
     contributing and translation-status pages (real, in every language of `pages`; a third
     language gets the English text) and `pages`: {lang: [(path without .md, title, body)]}.
-    The SKILL.md outline is cut down to the contributing page. The project's plot cache comes along
-    (its entries are keyed by the data and the plotting code), so a build renders only plots it
-    has not seen (a new language's). Builds in a few seconds."""
+    The SKILL.md outline is cut down to the contributing page. A build draws only the plots its
+    pages show (none, unless `pages` hold a data-plot marker). Builds in a few seconds."""
     import shutil
 
     import yaml
@@ -98,8 +97,6 @@ def small_book(project: Path, nav: str, pages: dict[str, list[tuple[str, str, st
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("scripts", "overrides", "data"):
         shutil.copytree(ROOT / folder, project / folder, ignore=ignore, dirs_exist_ok=True)
-    if (ROOT / ".cache" / "plots").is_dir():
-        shutil.copytree(ROOT / ".cache" / "plots", project / ".cache" / "plots")
     text = config if config is not None else (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     (project / "mkdocs.yml").write_text(text[:text.index("\nnav:\n")] + nav, encoding="utf-8")
     docs = project / "docs"  # its scripts and images (the calculators run three), and a few pages
