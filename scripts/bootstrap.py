@@ -45,7 +45,7 @@ DEBIAN_PACKAGES = {
         "poppler-utils": "pdftotext, pdffonts and pdftoppm for the PDF tests",
         "epubcheck": "validates the EPUBs in the tests (java -jar /usr/share/java/epubcheck.jar)",
         "fio": "the storage chapter's fio job test",
-        "chromium": "the browser tests",
+        "chromium-headless-shell": "the browser tests and make bench's page weights",
         "procps": "vmstat, top and free, run as shown on the compute pages",
         "time": "GNU time (/usr/bin/time -v), run as shown on the host-memory page",
     },

@@ -24,6 +24,7 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _parsed: dict[tuple[str, str], tuple[tuple[int, int], Any]] = {}
 _many: dict[tuple[str, str], tuple[tuple, Any]] = {}
@@ -58,6 +59,11 @@ def cached_files(paths: list[Path], kind: str, compute: Callable[[], Any]) -> An
 def parse_yaml(text: str) -> Any:
     """YAML text to Python objects, with the C loader when available (same results as yaml.safe_load)."""
     return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader, C or Python
+
+
+def dump_yaml(data: Any, **options: Any) -> str:
+    """Python objects to YAML text, with the C emitter when available (what yaml.safe_dump writes)."""
+    return yaml.dump(data, Dumper=YAML_DUMPER, **options)
 
 
 def read_yaml(path: str | os.PathLike) -> Any:

@@ -4,6 +4,7 @@ The whole Chinese book takes pdftotext about 5 s (the text with word boxes as lo
 pdffonts 4 s, and tests in several files, on either pytest-xdist worker, read them. The output is
 kept in .cache/test-pdftext/ under the SHA-256 of the PDF's bytes, the tool, its options and
 poppler's version, so a rebuilt PDF or another poppler is read again, and a warm run reads none.
+Outputs no run has used for a month are deleted when a new one is written (verdicts.prune).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import hashlib
 import os
 import subprocess
 from pathlib import Path
+
+from verdicts import prune, used
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "test-pdftext"
 
@@ -47,10 +50,12 @@ def poppler(tool: str, path: Path, arguments: list[str]) -> str:
                                     *(a for a in arguments if a != str(path))]).encode()).hexdigest()
     kept = CACHE / f"{key}.txt"
     if kept.is_file():
+        used(kept)
         return kept.read_text(encoding="utf-8")
     text = subprocess.run([tool, *arguments], capture_output=True, text=True, check=True).stdout
     CACHE.mkdir(parents=True, exist_ok=True)
     partial = kept.with_suffix(f".{os.getpid()}.part")
     partial.write_text(text, encoding="utf-8")
     partial.replace(kept)  # atomic: the other worker reads the whole output or works out its own
+    prune(CACHE)
     return text

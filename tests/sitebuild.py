@@ -92,7 +92,7 @@ def small_book(project: Path, nav: str, pages: dict[str, list[tuple[str, str, st
     pages show (none, unless `pages` hold a data-plot marker). Builds in a few seconds."""
     import shutil
 
-    import yaml
+    from buildcache import dump_yaml, parse_yaml
 
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("scripts", "overrides", "data"):
@@ -112,10 +112,10 @@ def small_book(project: Path, nav: str, pages: dict[str, list[tuple[str, str, st
             page = docs / f"{path}{suffixes[lang]}.md"
             page.parent.mkdir(parents=True, exist_ok=True)
             page.write_text(f"# {title}\n\n{body}\n", encoding="utf-8")
-    outline = yaml.safe_load((project / "data" / "skill_outline.yaml").read_text(encoding="utf-8"))
+    outline = parse_yaml((project / "data" / "skill_outline.yaml").read_text(encoding="utf-8"))
     for lang in ("zh", "en"):
         outline[lang]["procedures"] = [{**outline[lang]["procedures"][0], "read": ["contributing.md"]}]
-    (project / "data" / "skill_outline.yaml").write_text(yaml.safe_dump(outline, allow_unicode=True), "utf-8")
+    (project / "data" / "skill_outline.yaml").write_text(dump_yaml(outline, allow_unicode=True), "utf-8")
 
 
 def read_mkdocs_yml(path: Path = ROOT / "mkdocs.yml") -> dict:

@@ -6,18 +6,18 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
+from buildcache import dump_yaml, parse_yaml
 from languages import LANGUAGES, LANGUAGES_FILE, LanguageError, language, load_languages
 from sitebuild import ROOT
 
 
 def write_languages(tmp_path: Path, change) -> Path:
     """data/languages.yaml with change(raw) applied, written under tmp_path."""
-    raw = yaml.safe_load(LANGUAGES_FILE.read_text(encoding="utf-8"))
+    raw = parse_yaml(LANGUAGES_FILE.read_text(encoding="utf-8"))
     change(raw)
     path = tmp_path / "languages.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    path.write_text(dump_yaml(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
 

@@ -11,20 +11,20 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bookconf import LANGUAGES, MKDOCS_YML, ROOT
+from buildcache import parse_yaml
 
 CONFIG_TEXT = MKDOCS_YML.read_text(encoding="utf-8")
 SITE_URL = re.search(r"^site_url:\s*(\S+)", CONFIG_TEXT, re.M).group(1).rstrip("/") + "/"
 FENCED = re.compile(r"^(\s*)(`{3,}|~{3,}).*?^\1\2\s*$", re.M | re.S)
 LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
-OUTLINE = yaml.safe_load((ROOT / "data" / "skill_outline.yaml").read_text(encoding="utf-8"))
+OUTLINE = parse_yaml((ROOT / "data" / "skill_outline.yaml").read_text(encoding="utf-8"))
 
 
 def nav_pages() -> list[str]:
     """The Chinese file of every page in mkdocs.yml's nav, in reading order."""
-    nav = yaml.safe_load(CONFIG_TEXT[CONFIG_TEXT.index("\nnav:\n"):])["nav"]
+    nav = parse_yaml(CONFIG_TEXT[CONFIG_TEXT.index("\nnav:\n"):])["nav"]
     out = []
 
     def walk(items):

@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
 
+from buildcache import dump_yaml, parse_yaml
 from sitebuild import ROOT, small_book
 
 FRENCH_I18N = """        - locale: fr
@@ -51,7 +51,7 @@ NOT_FOUND_FR = "Cette page n'existe pas"
 
 def add_french(raw: dict) -> None:
     """French in data/languages.yaml: a block of its own, and its name in every language."""
-    french = yaml.safe_load(yaml.safe_dump(raw["en"]))  # a deep copy: every key, English text
+    french = parse_yaml(dump_yaml(raw["en"]))  # a deep copy: every key, English text
     french.update(suffix=".fr", prefix="fr/", html_lang="fr", name="Français")
     french["strings"]["site"].update(download_pdf=DOWNLOAD_PDF_FR, not_found_title=NOT_FOUND_FR)
     french["strings"]["llms"]["edition"] = "Édition française"
@@ -66,13 +66,13 @@ def add_french(raw: dict) -> None:
 
 def make_project(project: Path) -> None:
     (project / "data").mkdir(parents=True)
-    raw = yaml.safe_load((ROOT / "data" / "languages.yaml").read_text(encoding="utf-8"))
+    raw = parse_yaml((ROOT / "data" / "languages.yaml").read_text(encoding="utf-8"))
     add_french(raw)
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     i18n_end = re.compile(r"^  (?:#|- )", re.M).search(config, config.index("  - i18n:") + 1).start()
     small_book(project, NAV, PAGES, config=config[:i18n_end] + FRENCH_I18N + config[i18n_end:])
     languages = project / "data" / "languages.yaml"
-    languages.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    languages.write_text(dump_yaml(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def switcher(page: Path) -> list[str]:

@@ -27,7 +27,6 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
@@ -37,7 +36,7 @@ for _path in (ROOT, os.path.join(ROOT, "scripts")):  # scripts.tables.* by packa
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from buildcache import cached_files
+from buildcache import cached_files, parse_yaml
 from mdlines import TEXT, read
 from languages import DEFAULT_LANGUAGE, build_language, language, language_of
 from scripts.tables.render import PLOT_NAMES, TABLE_NAMES, render_table
@@ -83,7 +82,7 @@ def load_loss_patterns(path: str) -> dict:
     if not os.path.exists(path):
         return {"steps": 0, "patterns": []}
     with open(path, encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle) or {}
+        raw = parse_yaml(handle.read()) or {}
     steps, patterns = raw.get("steps"), raw.get("loss_patterns")
     if not isinstance(steps, int) or not isinstance(patterns, list):
         raise PluginError(f"data_tables: {path}: needs an integer 'steps' and a list 'loss_patterns'")

@@ -58,15 +58,19 @@ class Images:
     """The images the chapters use, copied into the book once each."""
 
     def __init__(self) -> None:
-        self.items: dict[Path, str] = {}
+        self.items: dict[Path, str] = {}  # site file -> its name in the book
+        self.files: dict[str, Path] = {}  # name in the book -> a site file (one copy of equal images)
 
     def add(self, path: Path) -> str:
         if path not in self.items:
             suffix = path.suffix.lower()
             if suffix not in MEDIA_TYPES:
                 raise BookError(f"{path}: images of type {suffix or '(none)'} cannot go into the EPUB")
-            digest = hashlib.sha256(str(path).encode()).hexdigest()[:10]
+            # Named by content, not by where the site was built: the same sources give the same EPUB
+            # in any checkout.
+            digest = hashlib.sha256(image_bytes(path)).hexdigest()[:10]
             self.items[path] = f"images/{re.sub(r'[^A-Za-z0-9_-]', '-', path.stem)[:40]}-{digest}{suffix}"
+            self.files.setdefault(self.items[path], path)
         return self.items[path]
 
 
@@ -213,7 +217,7 @@ def package_document(info: EpubInfo, chapters: list[Chapter], images: Images, sv
         props = ' properties="svg"' if chapter.key in svg_pages else ""
         items.append(f'<item id="c-{chapter.key}" href="text/{chapter.key}.xhtml" '
                      f'media-type="application/xhtml+xml"{props}/>')
-    for index, (path, href) in enumerate(sorted(images.items.items(), key=lambda item: item[1])):
+    for index, (href, path) in enumerate(sorted(images.files.items())):
         items.append(f'<item id="img{index}" href="{href}" media-type="{MEDIA_TYPES[path.suffix.lower()]}"/>')
     spine = ['<itemref idref="cover" linear="yes"/>', '<itemref idref="nav" linear="yes"/>']
     spine += [f'<itemref idref="c-{chapter.key}"/>' for chapter in chapters]
@@ -271,7 +275,7 @@ def write_epub(info: EpubInfo, chapters: list[Chapter], out: Path) -> dict:
                ("OEBPS/images/cover.svg", cover_svg(info)),
                ("OEBPS/text/cover.xhtml", cover_page(info))]
     entries += sorted(documents.items())
-    entries += sorted((f"OEBPS/{href}", image_bytes(path)) for path, href in images.items.items())
+    entries += sorted((f"OEBPS/{href}", image_bytes(path)) for href, path in images.files.items())
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as archive:
         for name, data in entries:
@@ -279,5 +283,5 @@ def write_epub(info: EpubInfo, chapters: list[Chapter], out: Path) -> dict:
             entry.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, data, compresslevel=9 if name != "mimetype" else None)
-    return {"chapters": len(chapters), "images": len(images.items), "bytes": out.stat().st_size}
+    return {"chapters": len(chapters), "images": len(images.files), "bytes": out.stat().st_size}
 

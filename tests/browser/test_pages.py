@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 from browser_support import Reader
 
 from bookconf import LANGUAGES, PARTS
+from verdicts import Verdicts, digest, file_digest
 
 pytestmark = pytest.mark.browser
 
@@ -50,22 +54,53 @@ START_AXE = """contrast => {
 }"""
 
 
+# What a page loads before axe-core runs: stylesheets, scripts, images and other linked files.
+LOADED = re.compile(r"""<(?:link|script|img|source)\b[^>]*?\b(?:href|src)=["']([^"'#]+)""", re.I)
+
+
+def site_file(built_site: Path, base_url: str, url: str) -> Path | None:
+    """The file of the built site that a URL of the served site stands for (None: not on the site)."""
+    base, parts = urlsplit(base_url), urlsplit(url)
+    if parts.netloc != base.netloc or not parts.path.startswith(base.path):
+        return None
+    relative = unquote(parts.path[len(base.path):])
+    return built_site / (relative + "index.html" if relative == "" or relative.endswith("/") else relative)
+
+
 @pytest.fixture(scope="module")
-def axe_results(browser, base_url, axe_script) -> dict[tuple[str, str], dict]:
-    """axe-core's findings for every (path, scheme) of AXE_PAGES, run AXE_TABS pages at a time."""
+def axe_results(browser, base_url, built_site, axe_script) -> dict[tuple[str, str], dict]:
+    """axe-core's findings for every (path, scheme) of AXE_PAGES, run AXE_TABS pages at a time.
+
+    A page whose HTML, fetched files, axe-core, options and browser are all those of a remembered
+    pass is not checked again (tests/verdicts.py)."""
+    verdicts = Verdicts("axe")
+    validator = digest(axe_script.read_bytes(), START_AXE, browser.version, "1280x900")
     results: dict[tuple[str, str], dict] = {}
+    keys: dict[tuple[str, str], str] = {}
+    for _, path, scheme in AXE_PAGES:
+        html = site_file(built_site, base_url, base_url + path)
+        keys[(path, scheme)] = digest(validator, scheme, path, str(path in COLOUR_SAMPLE), html.read_bytes())
+        remembered = verdicts.recall(keys[(path, scheme)], built_site)
+        if remembered is not None:
+            results[(path, scheme)] = remembered
     for scheme in ("light", "dark"):
-        paths = [path for _, path, page_scheme in AXE_PAGES if page_scheme == scheme]
+        paths = [path for _, path, page_scheme in AXE_PAGES if page_scheme == scheme and (path, scheme) not in results]
+        if not paths:
+            continue
         context = browser.new_context(base_url=base_url, color_scheme=scheme, service_workers="block",
                                       viewport={"width": 1280, "height": 900})
         context.set_default_timeout(60_000)
         reader = Reader()
         context.on("request", reader.record)
         tabs = [context.new_page() for _ in range(min(AXE_TABS, len(paths)))]
+        fetched: dict[object, list[str]] = {tab: [] for tab in tabs}
+        for tab in tabs:
+            tab.on("request", lambda request, tab=tab: fetched[tab].append(request.url))
         for start in range(0, len(paths), len(tabs)):
             batch = list(zip(tabs, paths[start:start + len(tabs)]))
             for tab, path in batch:
                 reader.foreign.clear()
+                fetched[tab].clear()
                 tab.goto(path, wait_until="load")
                 shown = tab.locator("body").get_attribute("data-md-color-scheme")
                 tab.add_script_tag(path=str(axe_script))
@@ -73,10 +108,29 @@ def axe_results(browser, base_url, axe_script) -> dict[tuple[str, str], dict]:
                 results[(path, scheme)] = {"shown_scheme": shown, "contrast": path in COLOUR_SAMPLE}
             for tab, path in batch:
                 tab.wait_for_function("() => window.__axeResult !== null")
-                results[(path, scheme)].update(tab.evaluate("() => window.__axeResult"))
-                results[(path, scheme)]["foreign"] = list(reader.foreign)
+                result = results[(path, scheme)]
+                result.update(tab.evaluate("() => window.__axeResult"))
+                result["foreign"] = list(reader.foreign)
+                if axe_passed(result, scheme):
+                    html = site_file(built_site, base_url, base_url + path)
+                    linked = [urljoin(base_url + path, ref) for ref in LOADED.findall(html.read_text("utf-8"))]
+                    files = {site_file(built_site, base_url, url) for url in fetched[tab]} | {
+                        file for file in (site_file(built_site, base_url, url) for url in linked)
+                        if file and file.suffix != ".html"}  # not the prev/next pages <link> names
+                    files -= {None, html}
+                    verdicts.remember(keys[(path, scheme)], result,
+                                      {str(f.relative_to(built_site)): file_digest(f) for f in sorted(files)})
         context.close()
     return results
+
+
+def severe(result: dict) -> list[dict]:
+    return [v for v in result.get("violations", []) if v["impact"] in SEVERE]
+
+
+def axe_passed(result: dict, scheme: str) -> bool:
+    return ("error" not in result and not result["foreign"] and not severe(result)
+            and result["shown_scheme"] == {"light": "default", "dark": "slate"}[scheme])
 
 
 def describe(violations: list[dict]) -> str:
@@ -96,7 +150,7 @@ def test_no_serious_accessibility_violations(axe_results, lang, path, scheme):
     assert "error" not in result, f"axe-core failed on /{path}: {result['error']}"
     assert not result["foreign"], f"/{path} asked another host: {result['foreign']}"
     assert result["shown_scheme"] == {"light": "default", "dark": "slate"}[scheme]
-    violations = [v for v in result["violations"] if v["impact"] in SEVERE]
+    violations = severe(result)
     assert not violations, f"axe-core on /{path} ({scheme}):\n" + describe(violations)
 
 

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from buildcache import dump_yaml, parse_yaml
 from script_runner import preloaded_python, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def run(script: Path, *args):
 
 
 def table_row(key: str) -> dict:
-    rows = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["accelerators"]
+    rows = parse_yaml(TABLE.read_text(encoding="utf-8"))["accelerators"]
     for r in rows:
         if re.sub(r"[^a-z0-9]+", "-", r["model"].lower()).strip("-") == key:
             return r
@@ -166,12 +166,12 @@ def test_kv_tp_beyond_kv_heads_replicates_cache():
 
 
 def test_kv_reads_figures_from_the_table(tmp_path):
-    data = yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+    data = parse_yaml(TABLE.read_text(encoding="utf-8"))
     for r in data["accelerators"]:
         if r["model"] == "H100 SXM":
             r["memory_bw_tbs"] = r["memory_bw_tbs"] * 2
     alt = tmp_path / "acc.yaml"
-    alt.write_text(yaml.safe_dump(data), encoding="utf-8")
+    alt.write_text(dump_yaml(data), encoding="utf-8")
     base = kv_json(*LLAMA70)
     doubled = kv_json(*LLAMA70, "--data", alt)
     assert doubled["decode"][0]["step_ms"] == pytest.approx(base["decode"][0]["step_ms"] / 2)

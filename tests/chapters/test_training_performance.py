@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
+from buildcache import parse_yaml
 from script_runner import run_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +96,7 @@ def test_mfu_causal_halves_attention():
 @pytest.mark.parametrize("key,dtype", [("H100-SXM", "bf16"), ("h200", "fp8"), ("B200", "fp4"),
                                        ("MI300X", "bf16"), ("TPU v5p", "bf16"), ("tpu-v6e", "bf16")])
 def test_mfu_reads_the_peak_from_the_data_file(key, dtype):
-    rows = yaml.safe_load(DATA.read_text(encoding="utf-8"))["accelerators"]
+    rows = parse_yaml(DATA.read_text(encoding="utf-8"))["accelerators"]
     norm = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
     row = next(r for r in rows if re.sub(r"[^a-z0-9]+", "-", r["model"].lower()).strip("-").startswith(norm))
     result = run(MFU, "--accelerator", key, "--dtype", dtype, "--params", "1e9", "--layers", "2",

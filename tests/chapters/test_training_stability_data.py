@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
+from buildcache import parse_yaml
 from script_runner import preloaded_python, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ def test_check_detects_a_stale_data_file(tmp_path):
 
 
 def test_data_file_parses_and_has_every_pattern():
-    doc = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    doc = parse_yaml(DATA_FILE.read_text(encoding="utf-8"))
     ids = [p["id"] for p in doc["loss_patterns"]]
     module = load("loss_patterns.py")
     assert ids == [pid for pid, _, _ in module.PATTERNS]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from mkdocs.exceptions import PluginError
 
+from buildcache import dump_yaml, parse_yaml
 from scripts.hooks.data_tables import load_loss_patterns
 from scripts.tables.plots import LOSS_GALLERY_FIRST_STEP, render_plot
 
@@ -39,10 +39,10 @@ def test_the_page_shows_the_gallery_figure():
     (lambda d: d["loss_patterns"][2]["title"].pop("zh"), "'title' needs"),
 ])
 def test_bad_gallery_data_names_the_file_and_pattern(tmp_path, change, message):
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = parse_yaml(DATA.read_text(encoding="utf-8"))
     change(data)
     bad = tmp_path / "loss-patterns.yaml"
-    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    bad.write_text(dump_yaml(data), encoding="utf-8")
     with pytest.raises(PluginError) as error:
         load_loss_patterns(str(bad))
     assert str(bad) in str(error.value) and message in str(error.value)

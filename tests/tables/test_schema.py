@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 from table_helpers import FIXTURES, ROOT, get_data
 
+from buildcache import dump_yaml, parse_yaml
 from scripts.tables.schema import (
     DTYPES,
     SPECS,
@@ -118,11 +118,11 @@ def test_cli_fails_on_broken_fixture():
 
 def _broken(tmp_path, change) -> list[str]:
     """The issues of data/accelerators.yaml with one change made to its first row (or the file)."""
-    doc = yaml.safe_load((ROOT / "data" / "accelerators.yaml").read_text(encoding="utf-8"))
+    doc = parse_yaml((ROOT / "data" / "accelerators.yaml").read_text(encoding="utf-8"))
     doc["accelerators"][0]["model"] = "Test row"
     change(doc, doc["accelerators"][0])
     path = tmp_path / "accelerators.yaml"
-    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    path.write_text(dump_yaml(doc, allow_unicode=True), encoding="utf-8")
     return [issue.split(": ", 1)[1] for issue in issues_of(path)]
 
 
@@ -154,7 +154,7 @@ def test_each_kind_of_problem_is_worded(tmp_path, change, expected):
 
 
 def test_loaded_rows_are_the_yaml_as_written():
-    doc = yaml.safe_load((ROOT / "data" / "accelerators.yaml").read_text(encoding="utf-8"))
+    doc = parse_yaml((ROOT / "data" / "accelerators.yaml").read_text(encoding="utf-8"))
     assert get_data()["accelerators"] == doc["accelerators"]
     assert isinstance(get_data()["accelerators"][0]["memory_gb"], int)  # not turned into a float
 
