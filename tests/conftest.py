@@ -28,6 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bookconf import SITE  # noqa: E402
+from script_runner import share_preloaders  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # pytest's main process, before any xdist worker starts
+        share_preloaders()
 
 
 TIERS = ("unit", "site", "browser", "pdf", "tools")

@@ -10,7 +10,10 @@ sys.executable is the stand-in, so the workers it starts are forked as well.
 
 `preloaded_python()` is also the interpreter to give subprocess.Popen where a test starts a
 command the page shows as `torchrun ...`. BOOK_TESTS_PRELOAD=0 makes it the real interpreter, to
-compare. Each pytest worker has its own folder of preloaders; they stop when the worker exits.
+compare. One pytest run shares one folder of preloaders among its xdist workers (share_preloaders,
+called by tests/conftest.py in pytest's main process, before the workers start): each preloader
+imports PyTorch once per run instead of once per worker, and they all stop when that process exits.
+A process that was not given a folder that way makes one of its own.
 """
 
 from __future__ import annotations
@@ -25,29 +28,48 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-_folder: str | None = None
+# Set by share_preloaders in pytest's main process and inherited by its workers: the shared folder,
+# and the process whose exit stops the preloaders in it.
+FOLDER_VARIABLE, OWNER_VARIABLE = "BOOK_TESTS_PRELOADERS", "BOOK_TESTS_PRELOADERS_OWNER"
+_launcher: str | None = None
+
+
+def share_preloaders() -> None:
+    """Make one folder of preloaders for this process and the processes it starts from now on."""
+    if os.environ.get("BOOK_TESTS_PRELOAD", "1") == "0" or FOLDER_VARIABLE in os.environ:
+        return
+    folder = tempfile.mkdtemp(prefix="book-python-")
+    os.environ[FOLDER_VARIABLE], os.environ[OWNER_VARIABLE] = folder, str(os.getpid())
+    atexit.register(_stop_preloaders, folder)
 
 
 def preloaded_python() -> str:
-    """The path of the stand-in `python` of this pytest worker (the real one with BOOK_TESTS_PRELOAD=0)."""
-    global _folder
+    """The path of the stand-in `python` of this pytest run (the real one with BOOK_TESTS_PRELOAD=0)."""
+    global _launcher
     if os.environ.get("BOOK_TESTS_PRELOAD", "1") == "0":
         return sys.executable
-    if _folder is None:
-        _folder = tempfile.mkdtemp(prefix="book-python-")
-        launcher = Path(_folder, "python")
-        launcher.write_text(f"#!{sys.executable} -IS\n"
-                            "import sys\n"
-                            f"sys.path.insert(0, {str(HERE)!r})\n"
-                            "import preloaded_python\n"
-                            f"preloaded_python.main({_folder!r}, {sys.executable!r}, {os.getpid()})\n")
-        launcher.chmod(0o755)
-        atexit.register(_stop_preloaders, _folder)
-    return str(Path(_folder, "python"))
+    if _launcher is None:
+        folder, owner = os.environ.get(FOLDER_VARIABLE), os.environ.get(OWNER_VARIABLE, "")
+        if not (folder and owner.isdigit() and os.path.isdir(folder)):
+            folder, owner = tempfile.mkdtemp(prefix="book-python-"), str(os.getpid())
+            atexit.register(_stop_preloaders, folder)
+        launcher = Path(folder, "python")
+        text = (f"#!{sys.executable} -IS\n"
+                "import sys\n"
+                f"sys.path.insert(0, {str(HERE)!r})\n"
+                "import preloaded_python\n"
+                f"preloaded_python.main({folder!r}, {sys.executable!r}, {owner})\n")
+        if not launcher.is_file() or launcher.read_text() != text:
+            written = launcher.with_name(f".python-{os.getpid()}")  # both workers may write it at once
+            written.write_text(text)
+            written.chmod(0o755)
+            written.replace(launcher)
+        _launcher = str(launcher)
+    return _launcher
 
 
 def _stop_preloaders(folder: str) -> None:
-    """Stop this worker's preloaders now (each also stops by itself once the worker has gone)."""
+    """Stop the folder's preloaders now (each also stops by itself once its owner has gone)."""
     for pid_file in Path(folder).glob("*.pid"):
         try:
             os.kill(int(pid_file.read_text()), signal.SIGTERM)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -38,6 +39,18 @@ def pdf_path(site: Path, lang: str) -> Path:
     return path
 
 
+@functools.cache
+def _book_reader(path: str, mtime_ns: int, size: int) -> PdfReader:
+    return PdfReader(path)
+
+
+def book_reader(site: Path, lang: str) -> PdfReader:
+    """The built book as pypdf reads it, parsed once for the tests below that only read it: each
+    of them would otherwise parse the same 400-odd pages, page tree, outline and labels again."""
+    stat = pdf_path(site, lang).stat()
+    return _book_reader(str(pdf_path(site, lang)), stat.st_mtime_ns, stat.st_size)
+
+
 def outline_titles(reader: PdfReader) -> list[tuple[str, list]]:
     def walk(items):
         tree = []
@@ -71,7 +84,7 @@ def check_internal_links(reader: PdfReader) -> int:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_book_pdf(site, lang):
     path = pdf_path(site, lang)
-    reader = PdfReader(path)
+    reader = book_reader(site, lang)
     assert len(reader.pages) > 50
     text = pdf_text(path)
     if lang == "zh":
@@ -124,7 +137,7 @@ def margin_texts(path: Path, tmp_path: Path) -> list[tuple[str, str]]:
 def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tmp_path):
     """Numbers are drawn after joining and headers by each chapter's render: both must land on the right pages."""
     path = pdf_path(site, lang)
-    reader = PdfReader(path)
+    reader = book_reader(site, lang)
     margins = margin_texts(path, tmp_path)
     assert margins[0] == ("", ""), "the cover has no header or number"
     # The front matter is numbered i, ii, ... and the chapters 1, 2, ...: the foot shows the page's label.
@@ -150,7 +163,7 @@ def test_every_page_has_its_number_and_chapter_pages_their_header(site, lang, tm
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_section_bookmarks_open_the_page_of_their_heading(site, lang):
     path = pdf_path(site, lang)
-    reader = PdfReader(path)
+    reader = book_reader(site, lang)
     pages = [squeeze(text) for text in pdf_text(path).split("\f")]
     sections = []
 
@@ -536,7 +549,7 @@ def test_book_pdf_embeds_each_font_once(site, lang):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_book_pdf_outline_and_contents_have_no_repeated_entry(site, lang):
-    reader = PdfReader(pdf_path(site, lang))
+    reader = book_reader(site, lang)
     titles = [item.title for item in flatten_outline(reader.outline)]
     repeated = [a for a, b in zip(titles, titles[1:]) if squeeze(a) == squeeze(b)]
     assert not repeated, f"bookmarks repeating the one before: {repeated}"
@@ -549,7 +562,7 @@ def test_book_pdf_is_tagged_with_page_labels(site, lang):
     path = pdf_path(site, lang)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Tagged:\s+yes", info, re.M), info
-    reader = PdfReader(path)
+    reader = book_reader(site, lang)
     assert "/PageLabels" in reader.trailer["/Root"]
     labels = reader.page_labels
     front = [label for label in labels if not label.isdigit()]
