@@ -1,4 +1,4 @@
-"""The preloader of tests/preloaded_python.py: imports PyTorch once, then forks one child per run.
+"""The preloader of tests/preloaded_python.py: imports PyTorch and MkDocs once, then forks one child per run.
 
 Started as `python tests/script_preloader.py SOCKET READY_FD OWNER_PID` with the environment of the
 first run that needs it. It listens on the Unix socket SOCKET, writes "ready" to READY_FD, and for
@@ -6,7 +6,7 @@ each connection reads one request (what to run, its working directory, environme
 file descriptors, passed with SCM_RIGHTS), forks a child that becomes that run, and answers
 {"pid": ...} when it starts and {"status": ...} when it ends. A connection closed before its run
 has ended means the stand-in process was killed: the run is killed too. The preloader stops when
-the pytest worker OWNER_PID has gone, or on SIGTERM, and kills the runs still going.
+the pytest process OWNER_PID has gone, or on SIGTERM, and kills the runs still going.
 
 The child sets itself up as the interpreter would for `python [-u] [-B] script.py | -m module |
 -c code`: argv, sys.path[0], a new __main__ module, standard streams on the run's descriptors, and
@@ -26,6 +26,18 @@ try:  # what the book's scripts spend their start-up on; a run imports anything 
     import numpy  # noqa: F401
     import torch  # noqa: F401
     import torch._dynamo  # noqa: F401 - DistributedDataParallel and FSDP import it: as long again as torch
+except ImportError:
+    pass
+try:  # what a site build of the tests spends its start-up on (MkDocs, its theme, plugins, Markdown)
+    import babel.core  # noqa: F401
+    import markdown  # noqa: F401
+    import material  # noqa: F401
+    import mkdocs.commands.build  # noqa: F401
+    import mkdocs.config.defaults  # noqa: F401
+    import mkdocs_static_i18n.plugin  # noqa: F401
+    import pygments.formatters.html  # noqa: F401
+    import pymdownx.highlight  # noqa: F401
+    import pymdownx.superfences  # noqa: F401
 except ImportError:
     pass
 

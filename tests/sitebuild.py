@@ -7,8 +7,9 @@ modules named conftest cannot both be imported by name.)
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
+
+from script_runner import preloaded_python
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
@@ -75,8 +76,8 @@ def build_fixture(name: str, tmp_path: Path, nav: str = "") -> tuple[subprocess.
     """Build tests/fixtures/sites/<name> with scripts/build_site.py into tmp_path/site."""
     config = fixture_config(FIXTURE_SITES / name / "docs", tmp_path, nav)
     out = tmp_path / "site"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_site.py"), "--config", str(config),
+    result = subprocess.run(  # forked from a preloader that has imported MkDocs (tests/script_runner.py)
+        [preloaded_python(), str(ROOT / "scripts" / "build_site.py"), "--config", str(config),
          "--site-dir", str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from script_runner import preloaded_python
 from sitebuild import fixture_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def build(tmp_path, hooks):
     shutil.copytree(FIXTURE, docs)
     config = fixture_config(docs, tmp_path, hooks=hooks)
     site = tmp_path / "site"
-    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
+    cmd = [preloaded_python(), "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stdout + result.stderr

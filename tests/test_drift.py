@@ -11,11 +11,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from script_runner import preloaded_python
 from sitebuild import ROOT, fixture_config
 
 FIXTURE = ROOT / "tests" / "fixtures" / "drift" / "docs"
@@ -80,7 +80,7 @@ def build(project: Path, out: Path, extra_env: dict | None = None) -> subprocess
     env = {**os.environ, **GIT_ENV, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true",
            **(extra_env or {})}
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"),
+        [preloaded_python(), "-m", "mkdocs", "build", "--strict", "-f", str(project / "mkdocs.yml"),
          "-d", str(out)],
         cwd=project, capture_output=True, text=True, env=env, timeout=300,
     )

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from script_runner import preloaded_python
 from sitebuild import fixture_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,7 +15,7 @@ HOOK = ROOT / "scripts" / "hooks" / "glossary.py"
 def build(tmp_path):
     config = tmp_path / "mkdocs.yml"
     site = tmp_path / "site"
-    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
+    cmd = [preloaded_python(), "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env), site
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 
 from bookconf import DOCS, LANGUAGES, MKDOCS_YML, twin_paths
+from script_runner import preloaded_python
 from sitebuild import ROOT, fixture_config, read_mkdocs_yml
 
 GOOD = ROOT / "tests" / "fixtures" / "sites" / "good" / "docs"
@@ -43,7 +43,7 @@ def build_with_redirects(tmp_path: Path, maps: dict[str, str]) -> Path:
     out = tmp_path / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_path), "-d", str(out)],
+        [preloaded_python(), "-m", "mkdocs", "build", "--strict", "-f", str(config_path), "-d", str(out)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
     )
     assert result.returncode == 0, result.stderr

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 
 from buildcache import dump_yaml, parse_yaml
+from script_runner import preloaded_python
 from sitebuild import ROOT, small_book
 
 FRENCH_I18N = """        - locale: fr
@@ -85,7 +85,7 @@ def test_a_third_language_needs_only_data_and_pages(tmp_path, site):
     make_project(project)
     out = tmp_path / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+    result = subprocess.run([preloaded_python(), "-m", "mkdocs", "build", "--strict", "-d", str(out)],
                             cwd=project, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
 from mkdocs.exceptions import PluginError
+from script_runner import preloaded_python
 from sitebuild import fixture_config
 from table_helpers import HOOK, ROOT, get_data, get_hook
 
@@ -92,7 +92,7 @@ def test_mkdocs_build_with_markers(tmp_path):
     (docs / "index.en.md").write_text(body.format(title="Home"), encoding="utf-8")
     config = fixture_config(docs, tmp_path, hooks=(HOOK,))
     site = tmp_path / "site"
-    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
+    cmd = [preloaded_python(), "-m", "mkdocs", "build", "-q", "-f", str(config), "-d", str(site)]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(cmd, cwd=ROOT, check=False, capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
