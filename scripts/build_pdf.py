@@ -41,7 +41,8 @@ from pdfbook.bookstep import (COVER_LABELS, LanguageBuilder, book_arguments, boo
 from pdfbook.fonts import FONTS, check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
 from pdfbook.sharefonts import candidate_files, tags_of_files  # noqa: E402
 from pdfbook.render import (  # noqa: E402
-    cyclic_gc_paused, document_html, remove_partial_writes, render_chapter, render_whole, share_font_files)
+    cyclic_gc_paused, document_html, remove_partial_writes, render_chapter, render_whole, scratch_folder,
+    share_font_files)
 
 CACHE = ROOT / ".cache" / "pdf"
 FONT_CACHE = ROOT / ".cache" / "fonts"  # book-wide font subsets: made once, shared by every build
@@ -147,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
 @contextlib.contextmanager
 def pdf_builder(args) -> Iterator[LanguageBuilder]:
     """Check the fonts, start the render workers, and yield the function that builds one language."""
+    with scratch_folder():  # WeasyPrint's font copies, the workers' included, go there and go with it
+        yield from _pdf_builder(args)
+
+
+def _pdf_builder(args) -> Iterator[LanguageBuilder]:
     fonts = check_fonts()
     covered = covered_codepoints(fonts)
     font_css = subset_font_faces(FONT_CACHE)

@@ -330,9 +330,26 @@ REPRODUCIBLE = {"SOURCE_DATE_EPOCH": "1764460800"}
 def fixture_pdf(fixture_book):
     """The fixture book's PDF, built with an empty chapter cache: (output folder, that cache)."""
     tmp, site = fixture_book
-    result = build_pdf(site, tmp / "pdf-a", tmp / "cache-a", {**os.environ, **REPRODUCIBLE})
+    scratch = tmp / "tmp-a"  # the build's TMPDIR, looked at by test_the_build_leaves_no_temporary_files
+    scratch.mkdir()
+    result = build_pdf(site, tmp / "pdf-a", tmp / "cache-a", {**os.environ, **REPRODUCIBLE, "TMPDIR": str(scratch)})
     assert result.returncode == 0, result.stderr
     return tmp / "pdf-a", tmp / "cache-a"
+
+
+def test_the_build_leaves_no_temporary_files(fixture_book, fixture_pdf, tmp_path):
+    """WeasyPrint's copies of the fonts (22 MB a render process) and anything else the build and its
+    workers put in the temporary folder are gone when it ends; a stale folder of a killed build is
+    removed by the next build."""
+    tmp, site = fixture_book
+    assert not list((tmp / "tmp-a").iterdir()), "the PDF build left files in TMPDIR"
+    scratch = tmp_path / "tmp"
+    killed = scratch / f"book-pdf-{gone_pid()}-x1y2z3"  # what a build killed with SIGKILL leaves
+    (killed / "weasyprint-abc").mkdir(parents=True)
+    cache = shutil.copytree(fixture_pdf[1], tmp_path / "cache")  # the shared cache stays as built
+    result = build_pdf(site, tmp_path / "pdf", cache, {**os.environ, **REPRODUCIBLE, "TMPDIR": str(scratch)})
+    assert result.returncode == 0, result.stderr
+    assert not list(scratch.iterdir()), list(scratch.iterdir())
 
 
 def test_fixture_book_is_reproducible_and_well_formed(fixture_book, fixture_pdf, tmp_path):
@@ -372,10 +389,12 @@ def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
     old = keep_old_pdf(tmp_path / "out")
     cache = tmp_path / "cache"
     left_over = partial_write(cache / "zh" / ".index-0.json", gone_pid())  # as a worker stopped earlier leaves one
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     build = subprocess.Popen([sys.executable, str(BUILD_PDF), "--site", str(site),
                               "--out", str(tmp_path / "out"), "--cache", str(cache), "--workers", "2"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                             preexec_fn=default_sigint)
+                             preexec_fn=default_sigint, env={**os.environ, "TMPDIR": str(scratch)})
     deadline = time.monotonic() + 120
     while not list(cache.rglob("*.pdf")):  # the first chapter is rendered: the build is well under way
         assert build.poll() is None, build.communicate()
@@ -389,6 +408,7 @@ def test_ctrl_c_during_the_pdf_build_keeps_the_old_pdfs(fixture_book, tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ml-engineering-zh.pdf"]
     assert not list(cache.rglob("*.tmp")), "a half-written cache entry was left behind"
     assert not left_over.exists()
+    assert not list(scratch.iterdir()), "the interrupted build left files in TMPDIR"
 
 
 def gone_pid() -> int:
