@@ -63,9 +63,11 @@ class Preview:
 
     def __init__(self, book: Path):
         self.port = free_port()
+        self.tmp = book.parent / "preview-tmp"  # its TMPDIR, where MkDocs keeps the site it serves
+        self.tmp.mkdir()
         command = [sys.executable, str(book / "scripts" / "serve.py"), "--port", str(self.port)]
-        self.process = subprocess.Popen(command, cwd=book, env=serve.environment(), stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.process = subprocess.Popen(command, cwd=book, env={**serve.environment(), "TMPDIR": str(self.tmp)},
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.lines: list[str] = []
         threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True).start()
 
@@ -134,3 +136,6 @@ def test_a_page_edit_reloads_with_everything_around_it(book: Path):
             preview.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             preview.process.kill()
+    # SIGTERM stops the preview as Ctrl-C does: cleanly, with its temporary site removed
+    assert preview.process.returncode == 0, "".join(preview.lines[-10:])
+    assert not list(preview.tmp.iterdir()), "the stopped preview left its site in TMPDIR"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ def touch_and_wait(page: Path, lines: list[tuple[float, str]], timeout: float) -
 def measure_reload(page: Path, touches: int = 5, timeout: float = 300.0) -> tuple[float, list[float]]:
     """(seconds to the first build, seconds of each of `touches` reloads after touching page)."""
     port = free_port()
-    command = serve.command(port)  # exactly what `make serve` runs
+    command = [sys.executable, str(ROOT / "scripts" / "serve.py"), "--port", str(port)]  # what `make serve` runs
     lines: list[tuple[float, str]] = []
     started = time.perf_counter()
     server = subprocess.Popen(command, cwd=ROOT, env=serve.environment(), stdout=subprocess.PIPE,
