@@ -36,10 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bookconf import MKDOCS_YML, ROOT  # noqa: E402
 
 
-def command(port: int, full: bool = False) -> list[str]:
-    """The mkdocs serve command line of the preview."""
-    args = [sys.executable, "-m", "mkdocs", "serve", "--config-file", str(MKDOCS_YML),
-            "--dev-addr", f"127.0.0.1:{port}", "--livereload"]
+def mkdocs_arguments(port: int, full: bool = False) -> list[str]:
+    """The arguments of `mkdocs` for the preview."""
+    args = ["serve", "--config-file", str(MKDOCS_YML), "--dev-addr", f"127.0.0.1:{port}", "--livereload"]
     return args if full else [*args, "--dirty"]
 
 
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop_as_ctrl_c)
     # `python -m mkdocs serve ...` in this process rather than exec'd, so that SIGTERM reaches MkDocs
     # as Ctrl-C does.
-    sys.argv = ["mkdocs", *command(args.port, args.full)[3:]]
+    sys.argv = ["mkdocs", *mkdocs_arguments(args.port, args.full)]
     runpy.run_module("mkdocs", run_name="__main__", alter_sys=True)  # exits with MkDocs' status
     return 0
 

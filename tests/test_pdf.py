@@ -47,8 +47,9 @@ def _book_reader(path: str, mtime_ns: int, size: int) -> PdfReader:
 def book_reader(site: Path, lang: str) -> PdfReader:
     """The built book as pypdf reads it, parsed once for the tests below that only read it: each
     of them would otherwise parse the same 400-odd pages, page tree, outline and labels again."""
-    stat = pdf_path(site, lang).stat()
-    return _book_reader(str(pdf_path(site, lang)), stat.st_mtime_ns, stat.st_size)
+    path = pdf_path(site, lang)
+    stat = path.stat()
+    return _book_reader(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 def outline_titles(reader: PdfReader) -> list[tuple[str, list]]:

@@ -59,7 +59,7 @@ class Images:
 
     def __init__(self) -> None:
         self.items: dict[Path, str] = {}  # site file -> its name in the book
-        self.files: dict[str, Path] = {}  # name in the book -> a site file (one copy of equal images)
+        self.files: dict[str, bytes] = {}  # name in the book -> its bytes (one copy of equal images)
 
     def add(self, path: Path) -> str:
         if path not in self.items:
@@ -68,9 +68,10 @@ class Images:
                 raise BookError(f"{path}: images of type {suffix or '(none)'} cannot go into the EPUB")
             # Named by content, not by where the site was built: the same sources give the same EPUB
             # in any checkout.
-            digest = hashlib.sha256(image_bytes(path)).hexdigest()[:10]
+            data = image_bytes(path)
+            digest = hashlib.sha256(data).hexdigest()[:10]
             self.items[path] = f"images/{re.sub(r'[^A-Za-z0-9_-]', '-', path.stem)[:40]}-{digest}{suffix}"
-            self.files.setdefault(self.items[path], path)
+            self.files[self.items[path]] = data
         return self.items[path]
 
 
@@ -217,8 +218,8 @@ def package_document(info: EpubInfo, chapters: list[Chapter], images: Images, sv
         props = ' properties="svg"' if chapter.key in svg_pages else ""
         items.append(f'<item id="c-{chapter.key}" href="text/{chapter.key}.xhtml" '
                      f'media-type="application/xhtml+xml"{props}/>')
-    for index, (href, path) in enumerate(sorted(images.files.items())):
-        items.append(f'<item id="img{index}" href="{href}" media-type="{MEDIA_TYPES[path.suffix.lower()]}"/>')
+    for index, href in enumerate(sorted(images.files)):
+        items.append(f'<item id="img{index}" href="{href}" media-type="{MEDIA_TYPES[Path(href).suffix]}"/>')
     spine = ['<itemref idref="cover" linear="yes"/>', '<itemref idref="nav" linear="yes"/>']
     spine += [f'<itemref idref="c-{chapter.key}"/>' for chapter in chapters]
     text = ('<?xml version="1.0" encoding="utf-8"?>\n'
@@ -275,7 +276,7 @@ def write_epub(info: EpubInfo, chapters: list[Chapter], out: Path) -> dict:
                ("OEBPS/images/cover.svg", cover_svg(info)),
                ("OEBPS/text/cover.xhtml", cover_page(info))]
     entries += sorted(documents.items())
-    entries += sorted((f"OEBPS/{href}", image_bytes(path)) for href, path in images.files.items())
+    entries += sorted((f"OEBPS/{href}", data) for href, data in images.files.items())
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as archive:
         for name, data in entries:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from browser_support import Reader
@@ -46,16 +45,13 @@ AXE_PAGES = [(lang, path, "light") for lang, path in HOME_PAGES + PART_PAGES] + 
 # the theme and book.css, not from a chapter's words, so the rule runs on the sample pages, which
 # hold every coloured kind of block (code of several languages, tables, admonitions, links, the
 # banner), in both schemes; every other rule runs on every page.
+AXE_VIEWPORT = {"width": 1280, "height": 900}
 START_AXE = """contrast => {
     window.__axeResult = null;
     axe.run(document, {resultTypes: ['violations'], rules: {'color-contrast': {enabled: contrast}}})
         .then(result => { window.__axeResult = {violations: result.violations}; })
         .catch(error => { window.__axeResult = {error: String(error)}; });
 }"""
-
-
-# What a page loads before axe-core runs: stylesheets, scripts, images and other linked files.
-LOADED = re.compile(r"""<(?:link|script|img|source)\b[^>]*?\b(?:href|src)=["']([^"'#]+)""", re.I)
 
 
 def site_file(built_site: Path, base_url: str, url: str) -> Path | None:
@@ -74,7 +70,7 @@ def axe_results(browser, base_url, built_site, axe_script) -> dict[tuple[str, st
     A page whose HTML, fetched files, axe-core, options and browser are all those of a remembered
     pass is not checked again (tests/verdicts.py)."""
     verdicts = Verdicts("axe")
-    validator = digest(axe_script.read_bytes(), START_AXE, browser.version, "1280x900")
+    validator = digest(axe_script.read_bytes(), START_AXE, browser.version, json.dumps(AXE_VIEWPORT))
     results: dict[tuple[str, str], dict] = {}
     keys: dict[tuple[str, str], str] = {}
     for _, path, scheme in AXE_PAGES:
@@ -88,7 +84,7 @@ def axe_results(browser, base_url, built_site, axe_script) -> dict[tuple[str, st
         if not paths:
             continue
         context = browser.new_context(base_url=base_url, color_scheme=scheme, service_workers="block",
-                                      viewport={"width": 1280, "height": 900})
+                                      viewport=AXE_VIEWPORT)
         context.set_default_timeout(60_000)
         reader = Reader()
         context.on("request", reader.record)
@@ -112,14 +108,12 @@ def axe_results(browser, base_url, built_site, axe_script) -> dict[tuple[str, st
                 result.update(tab.evaluate("() => window.__axeResult"))
                 result["foreign"] = list(reader.foreign)
                 if axe_passed(result, scheme):
+                    # Every file the tab fetched before axe-core ran (its request events include the
+                    # stylesheets and scripts it took from the memory cache), besides the page itself.
+                    files = {site_file(built_site, base_url, url) for url in fetched[tab]} - {None}
                     html = site_file(built_site, base_url, base_url + path)
-                    linked = [urljoin(base_url + path, ref) for ref in LOADED.findall(html.read_text("utf-8"))]
-                    files = {site_file(built_site, base_url, url) for url in fetched[tab]} | {
-                        file for file in (site_file(built_site, base_url, url) for url in linked)
-                        if file and file.suffix != ".html"}  # not the prev/next pages <link> names
-                    files -= {None, html}
-                    verdicts.remember(keys[(path, scheme)], result,
-                                      {str(f.relative_to(built_site)): file_digest(f) for f in sorted(files)})
+                    verdicts.remember(keys[(path, scheme)], result, {
+                        str(f.relative_to(built_site)): file_digest(f) for f in sorted(files - {html})})
         context.close()
     return results
 
