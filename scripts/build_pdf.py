@@ -35,14 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bookconf import LANGUAGES, ROOT  # noqa: E402
 from pdfbook.assemble import BookInfo, assemble, render_small_parts  # noqa: E402
-from pdfbook.collect import BookError, ChapterJob  # noqa: E402
+from pdfbook.collect import BookError, ChapterJob, compile_selectors  # noqa: E402
 from pdfbook.bookstep import (COVER_LABELS, LanguageBuilder, book_arguments, book_chapters, book_version,  # noqa: E402
                               build_date, parse_book_arguments, publish_book_files)  # noqa: E402
 from pdfbook.fonts import FONTS, check_fonts, covered_codepoints, missing_glyphs, subset_font_faces  # noqa: E402
 from pdfbook.sharefonts import candidate_files, tags_of_files  # noqa: E402
 from pdfbook.render import (  # noqa: E402
     cyclic_gc_paused, document_html, remove_partial_writes, render_chapter, render_whole, scratch_folder,
-    share_font_files)
+    share_font_files, styles)
 
 CACHE = ROOT / ".cache" / "pdf"
 FONT_CACHE = ROOT / ".cache" / "fonts"  # book-wide font subsets: made once, shared by every build
@@ -159,6 +159,10 @@ def _pdf_builder(args) -> Iterator[LanguageBuilder]:
     # The font files the chapters may use, by the tag render.py gives their embedded subsets.
     own = [Path(unquote(urlsplit(url).path)) for url in re.findall(r'url\("([^"]+)"\)', font_css)]
     font_files = tags_of_files(candidate_files(set(FONTS) | {"DejaVu Serif"}, own), FONT_CACHE / "file-tags.json")
+    # Work every render worker would repeat, done once here for them to inherit: the style sheets
+    # parsed with their fonts registered, and the selectors that take a page's web-only parts out.
+    styles((font_css,))
+    compile_selectors()
     gc.freeze()  # what the workers inherit is never garbage: keep the collector off it (see gc docs)
 
     @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""The preloader of tests/preloaded_python.py: imports PyTorch and MkDocs once, then forks one child per run.
+"""The preloader of tests/preloaded_python.py: imports PyTorch, MkDocs and WeasyPrint once, then forks one child per run.
 
 Started as `python tests/script_preloader.py SOCKET READY_FD OWNER_PID` with the environment of the
 first run that needs it. It listens on the Unix socket SOCKET, writes "ready" to READY_FD, and for
@@ -38,6 +38,12 @@ try:  # what a site build of the tests spends its start-up on (MkDocs, its theme
     import pygments.formatters.html  # noqa: F401
     import pymdownx.highlight  # noqa: F401
     import pymdownx.superfences  # noqa: F401
+except ImportError:
+    pass
+try:  # what the tests' fixture PDF and EPUB builds spend their start-up on
+    import bs4  # noqa: F401
+    import pikepdf  # noqa: F401
+    import weasyprint  # noqa: F401
 except ImportError:
     pass
 

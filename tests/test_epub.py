@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 from lxml import etree
 
 from bookconf import ROOT
+from script_runner import preloaded_python
 from sitebuild import build_fixture
 from verdicts import Verdicts, digest
 
@@ -127,7 +127,7 @@ def test_book_epub_passes_epubcheck_and_is_complete(site, lang):
 
 
 def build_epubs(site: Path, out: Path) -> Path:
-    built = subprocess.run([sys.executable, str(BUILD_EPUB), "--site", str(site), "--out", str(out),
+    built = subprocess.run([preloaded_python(), str(BUILD_EPUB), "--site", str(site), "--out", str(out),
                             "--workers", "1"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert built.returncode == 0, built.stderr
     return out

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 
 from bookconf import ROOT
 from pdftext import pdf_fonts, pdf_text
-from script_runner import default_sigint
+from script_runner import default_sigint, preloaded_python
 from sitebuild import FIXTURE_SITES, build_fixture, fixture_config
 
 BUILD_PDF = ROOT / "scripts" / "build_pdf.py"
@@ -311,7 +311,7 @@ def test_chinese_pdf_embeds_noto_sans_cjk_sc(site):
 
 
 def build_pdf(site: Path, out: Path, cache: Path, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BUILD_PDF), "--site", str(site),
+    return subprocess.run([preloaded_python(), str(BUILD_PDF), "--site", str(site),
                            "--out", str(out), "--cache", str(cache), "--workers", "2"],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
 
@@ -501,7 +501,7 @@ def test_the_book_follows_the_nav_mkdocs_built(tmp_path):
     child.write_text(f"INHERIT: {base}\nnav:\n  - 首页: index.md\n  - 改过名的部分:\n"
                      "      - part/index.md\n      - 章节: part/chapter.md\n", encoding="utf-8")
     out = tmp_path / "site"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py"), "--config", str(child),
+    result = subprocess.run([preloaded_python(), str(ROOT / "scripts" / "build_site.py"), "--config", str(child),
                              "--site-dir", str(out)], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     result = build_pdf(out, tmp_path / "pdf", tmp_path / "cache")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from script_runner import default_sigint
+from script_runner import default_sigint, preloaded_python
 from sitebuild import FIXTURE_SITES, ROOT, build_fixture, fixture_config
 
 BUILD_SITE = ROOT / "scripts" / "build_site.py"
@@ -85,7 +85,7 @@ def test_a_second_build_of_the_same_site_waits_its_turn(built):
     config, out, _ = built
     first = start_site_build(config, out)
     wait_for_glob(out.parent, ".site-new-*", first)
-    second = subprocess.run([sys.executable, str(BUILD_SITE), "--config", str(config), "--site-dir", str(out)],
+    second = subprocess.run([preloaded_python(), str(BUILD_SITE), "--config", str(config), "--site-dir", str(out)],
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert second.returncode == 75, second.stderr
     assert "another build" in second.stderr and "Traceback" not in second.stderr
@@ -113,7 +113,7 @@ def test_unsafe_html_stops_the_build_and_keeps_the_old_site(built, tmp_path, for
     page.write_text("\n".join(lines) + "\n\n" + UNSAFE[form][0] + "\n", encoding="utf-8")
     (tmp_path / "unsafe-config").mkdir()
     config = fixture_config(docs, tmp_path / "unsafe-config")
-    result = subprocess.run([sys.executable, str(BUILD_SITE), "--config", str(config), "--site-dir", str(out)],
+    result = subprocess.run([preloaded_python(), str(BUILD_SITE), "--config", str(config), "--site-dir", str(out)],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode != 0, f"{form} was published"
     assert f"guide.md:{line_number}: " in result.stderr and UNSAFE[form][1] in result.stderr, result.stderr
