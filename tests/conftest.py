@@ -11,7 +11,7 @@ Every test gets one tier marker from where it lives, so `pytest -m unit` (second
 
 A test marked with a tier (`@pytest.mark.site`) keeps it.
 
-Under pytest-xdist, `make test` runs `-n 2 --dist loadfile`: each file stays on one worker, so a
+Under pytest-xdist, `make test` runs `-n <cores + 1> --dist loadfile`: each file stays on one worker, so a
 module's shared fixtures (a fixture PDF book, axe-core over every page) are made once. (Not
 `--dist loadgroup`: with pytest 9.2 and pytest-xdist 3.8 it silently stops grouping, because
 the group travels in a node id that pytest no longer lets a plugin change; pytest-xdist#1386.)

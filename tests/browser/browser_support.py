@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 HOST = "127.0.0.1"
 
@@ -55,3 +56,12 @@ class Reader:
             + [f"failed request: {text}" for text in self.failed]
         )
         assert not problems, "\n".join(problems)
+
+
+def site_file(built_site: Path, base_url: str, url: str) -> Path | None:
+    """The file of the built site that a URL of the served site stands for (None: not on the site)."""
+    base, parts = urlsplit(base_url), urlsplit(url)
+    if parts.netloc != base.netloc or not parts.path.startswith(base.path):
+        return None
+    relative = unquote(parts.path[len(base.path):])
+    return built_site / (relative + "index.html" if relative == "" or relative.endswith("/") else relative)

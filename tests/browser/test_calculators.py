@@ -1,15 +1,22 @@
 """The interactive calculators in a real browser: they run, follow typed input, refuse bad input, pass axe.
 
 Each calculator is opened on its page in both languages. The results the page shows are compared
-with the book's Python scripts (scripts/calcbook.py), typed through the keyboard.
+with the book's Python scripts (scripts/calcbook.py), typed through the keyboard. axe-core's passes
+are remembered as the sample pages' are (tests/verdicts.py), keyed by this file too, which says
+what is typed before axe-core looks.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from browser_support import site_file
 
 import calcbook
 from bookconf import LANGUAGES
+from verdicts import Verdicts, digest, file_digest
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +75,7 @@ def open_calc(open_page, path: str, **options):
 
 
 @pytest.mark.parametrize(("lang", "calc", "path"), CASES, ids=IDS)
-def test_bad_values_are_refused_and_typing_updates_the_results(open_page, axe_script, lang, calc, path):
+def test_bad_values_are_refused_and_typing_updates_the_results(open_page, calculator_axe, lang, calc, path):
     """On one load of the page: each bad value is refused with a message, and the form in its error
     state passes axe-core (the light scheme; test_calculators_pass_axe checks the dark one); then the
     values a reader types give the results of the book's Python."""
@@ -90,7 +97,7 @@ def test_bad_values_are_refused_and_typing_updates_the_results(open_page, axe_sc
         assert error.inner_text().strip(), f"{calc}: no message for {bad!r} in {name}"
         assert "NaN" not in box.inner_text() and "Infinity" not in box.inner_text()
         assert box.locator(".book-calc__problem").inner_text().strip()
-    violations = calculator_violations(page, axe_script)
+    violations = calculator_axe(page, reader, path, "light")
     assert not violations, "\n".join(violations)
     control.fill(TYPED[calc][name])
     assert control.get_attribute("aria-invalid") is None
@@ -139,11 +146,32 @@ def test_fields_are_labelled_and_reachable_by_keyboard(open_page):
     assert f"{float(calcbook.accelerator(chosen)['memory_gb']):,.2f}" in row_text(page, "capacity")
 
 
-def calculator_violations(page, axe_script) -> list[str]:
-    """axe-core's violations inside the calculator boxes of the open page."""
-    page.add_script_tag(path=str(axe_script))
-    return page.evaluate("""() => axe.run({include: [['.book-calc']]}, {resultTypes: ['violations']})
-        .then(r => r.violations.map(v => v.impact + ': ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))""")
+RUN_AXE = """() => axe.run({include: [['.book-calc']]}, {resultTypes: ['violations']})
+    .then(r => r.violations.map(v => v.impact + ': ' + v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', ')))"""
+
+
+@pytest.fixture(scope="module")
+def calculator_axe(browser, base_url, built_site, axe_script):
+    """check(page, reader, path, scheme): axe-core's violations inside the calculator boxes of the
+    open page. A pass is taken from the remembered ones while the page, every file it fetched, this
+    test file, axe-core and the browser are the same (tests/verdicts.py)."""
+    verdicts = Verdicts("axe-calculators")
+    validator = digest(axe_script.read_bytes(), RUN_AXE, browser.version, Path(__file__).read_bytes())
+
+    def check(page, reader, path: str, scheme: str) -> list[str]:
+        html = site_file(built_site, base_url, base_url + path)
+        key = digest(validator, path, scheme, json.dumps(page.viewport_size, sort_keys=True), html.read_bytes())
+        if verdicts.recall(key, built_site) is not None:
+            return []
+        page.add_script_tag(path=str(axe_script))
+        violations = page.evaluate(RUN_AXE)
+        if not violations:
+            files = {site_file(built_site, base_url, url) for url in reader.urls} - {None, html}
+            verdicts.remember(key, {"violations": []}, {
+                str(f.relative_to(built_site)): file_digest(f) for f in sorted(files)})
+        return violations
+
+    return check
 
 
 # The light scheme is checked by test_bad_values_are_refused_and_typing_updates_the_results on every
@@ -153,8 +181,8 @@ AXE_CASES = [(lang, calc, path, "dark") for lang, calc, path in CASES if lang ==
 
 @pytest.mark.parametrize(("lang", "calc", "path", "scheme"), AXE_CASES,
                          ids=[f"{lang}:{path}:{scheme}" for lang, _, path, scheme in AXE_CASES])
-def test_calculators_pass_axe(open_page, axe_script, lang, calc, path, scheme):
-    page, _ = open_calc(open_page, path, color_scheme=scheme)
+def test_calculators_pass_axe(open_page, calculator_axe, lang, calc, path, scheme):
+    page, reader = open_calc(open_page, path, color_scheme=scheme)
     field(page, next(iter(TYPED[calc]))).fill("abc")  # the error state is checked too
-    result = calculator_violations(page, axe_script)
+    result = calculator_axe(page, reader, path, scheme)
     assert not result, "\n".join(result)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
-from browser_support import Reader
+from browser_support import Reader, site_file
 
 from bookconf import LANGUAGES, PARTS
 from verdicts import Verdicts, digest, file_digest
@@ -52,15 +50,6 @@ START_AXE = """contrast => {
         .then(result => { window.__axeResult = {violations: result.violations}; })
         .catch(error => { window.__axeResult = {error: String(error)}; });
 }"""
-
-
-def site_file(built_site: Path, base_url: str, url: str) -> Path | None:
-    """The file of the built site that a URL of the served site stands for (None: not on the site)."""
-    base, parts = urlsplit(base_url), urlsplit(url)
-    if parts.netloc != base.netloc or not parts.path.startswith(base.path):
-        return None
-    relative = unquote(parts.path[len(base.path):])
-    return built_site / (relative + "index.html" if relative == "" or relative.endswith("/") else relative)
 
 
 @pytest.fixture(scope="module")
