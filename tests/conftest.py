@@ -34,6 +34,11 @@ from script_runner import share_preloaders  # noqa: E402
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # pytest's main process, before any xdist worker starts
         share_preloaders()
+    # make test runs with PYTHONDONTWRITEBYTECODE, so that the scripts it starts leave no __pycache__
+    # beside the pages. pytest's own processes keep the bytecode of what they import (git ignores
+    # those folders, and mkdocs.yml's exclude_docs leaves them out of the site): otherwise every
+    # worker rewrites and compiles every test module again, 1.5 of its 3.4 CPU-s of collecting.
+    sys.dont_write_bytecode = False
 
 
 TIERS = ("unit", "site", "browser", "pdf", "tools")
