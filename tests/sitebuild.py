@@ -19,7 +19,7 @@ def fixture_config(docs: Path, target: Path, nav: str = "", plugins: str = "", h
     """Write a mkdocs.yml for a fixture docs folder, with the book's real hooks and i18n set-up.
 
     docs may be relative (to the config's folder); plugins are extra YAML lines under
-    `plugins:`; hooks are hook files run after the book's two.
+    `plugins:`; hooks are hook files run after the book's own.
     """
     extra_hooks = "".join(f"  - {hook}\n" for hook in hooks)
     config = target / "mkdocs.yml"
@@ -51,6 +51,7 @@ plugins:
         - locale: en
           name: English
 {plugins}hooks:
+  - {ROOT / 'scripts' / 'hooks' / 'fast_rebuild.py'}
   - {ROOT / 'scripts' / 'hooks' / 'check_sources.py'}
   - {ROOT / 'scripts' / 'hooks' / 'i18n_site.py'}
   - {ROOT / 'scripts' / 'hooks' / 'book_manifest.py'}

@@ -3,8 +3,9 @@
 `make serve` runs `mkdocs serve --dirty` (scripts/serve.py): after the first full build a reload
 renders only the pages whose source changed. This hook
 
-* gives Jinja the process-wide bytecode cache of scripts/buildcache.py, so neither the second
-  language of a build nor a reload compiles Material's templates again;
+* gives Jinja the bytecode cache of scripts/buildcache.py (in memory and in .cache/templates/), so
+  neither the second language of a build, nor a reload, nor the next build compiles Material's
+  templates again;
 * records that the session is a dirty serve, so the hooks that summarise the whole site
   (search_index, llms_txt, book_manifest) keep their first output on reloads
   (``buildcache.reusing_site_outputs()``);
@@ -67,6 +68,7 @@ def _list_theme_files_once() -> None:
 
 
 def on_env(env, config, files):
+    buildcache.TEMPLATES.attach(env)
     env.bytecode_cache = buildcache.TEMPLATES
     return env
 
