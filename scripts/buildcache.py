@@ -75,6 +75,20 @@ def dump_yaml(data: Any, **options: Any) -> str:
     return yaml.dump(data, Dumper=YAML_DUMPER, **options)
 
 
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside path, then rename: readers see the old file or the whole new one.
+    The temporary file's name holds the writer's process id (pdfbook.render.remove_partial_writes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                     delete=False) as handle:
+        try:
+            handle.write(data)
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    os.replace(handle.name, path)
+
+
 def read_yaml(path: str | os.PathLike) -> Any:
     """A YAML file's content, parsed once per version of the file. Read-only: the object is shared."""
     return cached(path, "yaml", lambda p: parse_yaml(p.read_text(encoding="utf-8")))
@@ -110,16 +124,11 @@ class _TemplateCache(BytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         data = bucket.bytecode_to_string()
         self._store[bucket.key] = data
-        if self.folder is None:
-            return
-        try:  # written whole, then renamed: a concurrent build reads the old entry or the new
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temporary, self.folder / bucket.key)
-        except OSError:
-            pass  # a read-only checkout builds as before, compiling in each process
+        if self.folder is not None:
+            try:
+                write_atomically(self.folder / bucket.key, data)  # a concurrent build reads old or new
+            except OSError:
+                pass  # a read-only checkout builds as before, compiling in each process
 
     def clear(self) -> None:
         self._store.clear()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import subprocess
 from pathlib import Path
 
+from buildcache import write_atomically
 from verdicts import prune, used
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "test-pdftext"
@@ -53,9 +53,6 @@ def poppler(tool: str, path: Path, arguments: list[str]) -> str:
         used(kept)
         return kept.read_text(encoding="utf-8")
     text = subprocess.run([tool, *arguments], capture_output=True, text=True, check=True).stdout
-    CACHE.mkdir(parents=True, exist_ok=True)
-    partial = kept.with_suffix(f".{os.getpid()}.part")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(kept)  # atomic: the other worker reads the whole output or works out its own
+    write_atomically(kept, text.encode("utf-8"))  # the other worker reads the whole output or works out its own
     prune(CACHE)
     return text

@@ -1,4 +1,5 @@
-"""The preloader of tests/preloaded_python.py: imports PyTorch, MkDocs and WeasyPrint once, then forks one child per run.
+"""The preloader of tests/preloaded_python.py: imports PyTorch, MkDocs and WeasyPrint once, then forks
+one child per run.
 
 Started as `python tests/script_preloader.py SOCKET READY_FD OWNER_PID` with the environment of the
 first run that needs it. It listens on the Unix socket SOCKET, writes "ready" to READY_FD, and for

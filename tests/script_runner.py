@@ -9,12 +9,14 @@ with its argv, working directory, environment, descriptors and exit status, and 
 sys.executable is the stand-in, so the workers it starts are forked as well.
 
 `preloaded_python()` is also the interpreter to give subprocess.Popen where a test starts a
-command the page shows as `torchrun ...`, and the one the fixture site builds run MkDocs with
-(the preloader has imported MkDocs, its theme and Markdown extensions too: about 0.2 s a build).
-BOOK_TESTS_PRELOAD=0 makes it the real interpreter, to compare. One pytest run shares one folder of preloaders among its xdist workers (share_preloaders,
-called by tests/conftest.py in pytest's main process, before the workers start): each preloader
-imports PyTorch once per run instead of once per worker, and they all stop when that process exits.
-A process that was not given a folder that way makes one of its own.
+command the page shows as `torchrun ...`, and the one the fixture builds run with: the preloader
+has imported MkDocs, its theme and Markdown extensions (about 0.2 s a site build) and WeasyPrint
+(about 0.8 s of imports a PDF build) too. BOOK_TESTS_PRELOAD=0 makes it the real interpreter, to compare.
+
+One pytest run shares one folder of preloaders among its xdist workers (share_preloaders, called
+by tests/conftest.py in pytest's main process, before the workers start): each preloader imports
+PyTorch once per run instead of once per worker, and they all stop when that process exits. A
+process that was not given a folder that way makes one of its own.
 """
 
 from __future__ import annotations

@@ -428,7 +428,8 @@ def partial_write(path: Path, pid: int) -> Path:
 
 
 def test_only_partial_writes_whose_writer_has_gone_are_removed(tmp_path):
-    from pdfbook.render import remove_partial_writes, write_atomically  # noqa: PLC0415
+    from buildcache import write_atomically  # noqa: PLC0415
+    from pdfbook.render import remove_partial_writes  # noqa: PLC0415
 
     gone = partial_write(tmp_path / "zh" / "index-1.pdf", gone_pid())
     running = partial_write(tmp_path / "zh" / "index-2.pdf", os.getpid())  # another build, still writing

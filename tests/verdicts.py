@@ -18,11 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
 from bookconf import ROOT
+from buildcache import write_atomically
 
 CACHE = ROOT / ".cache" / "test-verdicts"
 KEEP_DAYS = 30
@@ -76,12 +76,8 @@ class Verdicts:
         besides the key."""
         if not enabled():
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         entry = json.dumps({"files": files or {}, "result": result}, ensure_ascii=False)
-        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(entry)
-        os.replace(temporary, self.folder / f"{key}.json")  # a reader sees the old entry or the new
+        write_atomically(self.folder / f"{key}.json", entry.encode("utf-8"))  # a reader sees old or new
         prune(self.folder)
 
 

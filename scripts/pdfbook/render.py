@@ -30,6 +30,8 @@ import weasyprint.pdf
 import weasyprint.pdf.fonts
 from weasyprint.text.fonts import FontConfiguration
 
+from buildcache import write_atomically
+
 from .sharefonts import content_tag
 from .tagtree import flatten_spans
 
@@ -262,20 +264,6 @@ def cached_entry(pdf: Path, meta: Path) -> dict | None:
     pdf.unlink(missing_ok=True)
     meta.unlink(missing_ok=True)
     return None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside path, then rename: readers see the old file or the whole new one.
-    The temporary file's name holds the writer's process id (see remove_partial_writes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
-                                     delete=False) as handle:
-        try:
-            handle.write(data)
-        except BaseException:
-            os.unlink(handle.name)
-            raise
-    os.replace(handle.name, path)
 
 
 PARTIAL_WRITE = re.compile(r"^\..+\.(\d+)\.[^.]+\.tmp$")

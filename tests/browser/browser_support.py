@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from verdicts import file_digest
+
 HOST = "127.0.0.1"
 
 NETWORK_SCHEMES = ("http", "https", "ws", "wss")
@@ -65,3 +67,12 @@ def site_file(built_site: Path, base_url: str, url: str) -> Path | None:
         return None
     relative = unquote(parts.path[len(base.path):])
     return built_site / (relative + "index.html" if relative == "" or relative.endswith("/") else relative)
+
+
+def fetched_files(built_site: Path, base_url: str, urls: list[str], page_path: str) -> dict[str, str]:
+    """{path below built_site: file_digest} of the site's files a page fetched, the page's own HTML
+    left out: what a remembered axe-core pass of the page depends on besides its key (tests/verdicts.py).
+    Request events include the files taken from the memory cache."""
+    html = site_file(built_site, base_url, base_url + page_path)
+    files = {site_file(built_site, base_url, url) for url in urls} - {None, html}
+    return {str(f.relative_to(built_site)): file_digest(f) for f in sorted(files)}

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 
 import pytest
-from browser_support import site_file
+from browser_support import fetched_files, site_file
 
 import calcbook
 from bookconf import LANGUAGES
-from verdicts import Verdicts, digest, file_digest
+from verdicts import Verdicts, digest
 
 pytestmark = pytest.mark.browser
 
@@ -166,9 +166,7 @@ def calculator_axe(browser, base_url, built_site, axe_script):
         page.add_script_tag(path=str(axe_script))
         violations = page.evaluate(RUN_AXE)
         if not violations:
-            files = {site_file(built_site, base_url, url) for url in reader.urls} - {None, html}
-            verdicts.remember(key, {"violations": []}, {
-                str(f.relative_to(built_site)): file_digest(f) for f in sorted(files)})
+            verdicts.remember(key, {"violations": []}, fetched_files(built_site, base_url, reader.urls, path))
         return violations
 
     return check

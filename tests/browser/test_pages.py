@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from browser_support import Reader, site_file
+from browser_support import Reader, fetched_files, site_file
 
 from bookconf import LANGUAGES, PARTS
-from verdicts import Verdicts, digest, file_digest
+from verdicts import Verdicts, digest
 
 pytestmark = pytest.mark.browser
 
@@ -97,12 +97,8 @@ def axe_results(browser, base_url, built_site, axe_script) -> dict[tuple[str, st
                 result.update(tab.evaluate("() => window.__axeResult"))
                 result["foreign"] = list(reader.foreign)
                 if axe_passed(result, scheme):
-                    # Every file the tab fetched before axe-core ran (its request events include the
-                    # stylesheets and scripts it took from the memory cache), besides the page itself.
-                    files = {site_file(built_site, base_url, url) for url in fetched[tab]} - {None}
-                    html = site_file(built_site, base_url, base_url + path)
-                    verdicts.remember(keys[(path, scheme)], result, {
-                        str(f.relative_to(built_site)): file_digest(f) for f in sorted(files - {html})})
+                    verdicts.remember(keys[(path, scheme)], result,
+                                      fetched_files(built_site, base_url, fetched[tab], path))
         context.close()
     return results
 
